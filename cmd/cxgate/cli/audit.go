@@ -2,18 +2,80 @@ package cli
 
 import (
 	"errors"
+	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cxgate/cxgate/gateway/audit"
 )
 
-// newAuditCmd is a placeholder until its issue lands.
 func newAuditCmd(env *Env) *cobra.Command {
-	return &cobra.Command{
-		Use:    "audit",
-		Short:  "Verify the audit log (not built yet)",
-		Hidden: true,
-		RunE: func(*cobra.Command, []string) error {
-			return usageErr(errors.New("audit is not built yet"))
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "Work with the audit log",
+	}
+	cmd.AddCommand(newAuditVerifyCmd(env))
+	return cmd
+}
+
+func newAuditVerifyCmd(env *Env) *cobra.Command {
+	var keyFile string
+	cmd := &cobra.Command{
+		Use:   "verify FILE",
+		Short: "Check the audit log's hash chain and name the first broken record",
+		Long: "verify reads every record of an audit log (JSONL), checks each record's hash, the link to the\n" +
+			"record before it and the sequence numbers, and names the first record where the chain breaks.\n" +
+			"Exit 0: intact; 1: broken; 2: unreadable file or bad usage.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var key []byte
+			if keyFile != "" {
+				k, err := readKeyFile(keyFile)
+				if err != nil {
+					return usageErr(err)
+				}
+				key = k
+			}
+			f, err := os.Open(args[0])
+			if err != nil {
+				return usageErr(fmt.Errorf("audit log: %w", err))
+			}
+			defer f.Close()
+			sum, err := audit.Verify(f, key)
+			var broken *audit.BrokenError
+			switch {
+			case errors.As(err, &broken):
+				fmt.Fprintf(env.Stdout, "%s: broken at %v\n", args[0], broken)
+				fmt.Fprintf(env.Stdout, "%s: %d records before it verify\n", args[0], sum.Records)
+				return problems(nil)
+			case err != nil:
+				return usageErr(err)
+			}
+			if sum.Records == 0 {
+				fmt.Fprintf(env.Stdout, "%s: ok, empty\n", args[0])
+				return nil
+			}
+			fmt.Fprintf(env.Stdout, "%s: ok, %d records, last seq %d, last hash %s\n", args[0], sum.Records, sum.LastSeq, sum.LastHash)
+			return nil
 		},
 	}
+	cmd.Flags().StringVar(&keyFile, "key-file", "", "file holding the chain's HMAC key (when the gateway was configured with audit.key_file)")
+	return cmd
+}
+
+// readKeyFile reads a secret key file: its bytes without surrounding
+// whitespace, at least 16 bytes. The key is never printed.
+func readKeyFile(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("key file: %w", err)
+	}
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r' || b[len(b)-1] == ' ') {
+		b = b[:len(b)-1]
+	}
+	if len(b) < 16 {
+		return nil, fmt.Errorf("key file %s: the key must be at least 16 bytes", path)
+	}
+	return b, nil
 }
