@@ -1,0 +1,266 @@
+package authn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+// Limits and defaults of Config.
+const (
+	DefaultClockSkew     = 30 * time.Second
+	MaxClockSkew         = 5 * time.Minute
+	DefaultMaxTokenBytes = 8 << 10
+	MaxMaxTokenBytes     = 64 << 10
+	DefaultMaxLifetime   = 24 * time.Hour
+	// MinHS256SecretBytes is the shortest HS256 secret accepted (RFC 7518
+	// section 3.2: at least the hash size).
+	MinHS256SecretBytes = 32
+)
+
+// Signature algorithms. Each key type verifies exactly one of them.
+const (
+	AlgRS256 = "RS256" // RSA keys, 2048 to 4096 bits
+	AlgES256 = "ES256" // ECDSA P-256 keys
+	AlgEdDSA = "EdDSA" // Ed25519 keys
+	AlgHS256 = "HS256" // a shared secret: dev only
+)
+
+// Config configures a Verifier. Exactly one key source must be set:
+// KeysFile, KeysData or HS256Secret.
+type Config struct {
+	// Issuer is the exact `iss` every assertion must carry.
+	Issuer string
+	// Audience must be the `aud` claim or one of its elements.
+	Audience string
+	// KeysFile is a JWKS (JSON) or PEM file of public keys: RS256 (RSA,
+	// 2048 to 4096 bits), ES256 (P-256) or EdDSA (Ed25519). Reload re-reads it.
+	KeysFile string
+	// KeysData is the content of a keys file given in memory (dev mode and
+	// tests); Reload is then a no-op.
+	KeysData []byte
+	// HS256Secret is a shared secret, for dev only (the gateway reads it from
+	// an environment variable named in its config). At least 32 bytes.
+	HS256Secret []byte
+	// ClockSkew is tolerated on exp, nbf and iat. Zero means 30s; at most 5m.
+	ClockSkew time.Duration
+	// MaxTokenBytes bounds the compact token; larger ones are rejected before
+	// any parsing. Zero means 8 KiB; at most 64 KiB.
+	MaxTokenBytes int
+	// MaxLifetime bounds exp - iat. Zero means 24h.
+	MaxLifetime time.Duration
+	// Now is the clock (tests). Nil means time.Now.
+	Now func() time.Time
+}
+
+// LogValue keeps the HS256 secret out of logs: only which key source is set.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("issuer", c.Issuer),
+		slog.String("audience", c.Audience),
+		slog.String("keys_file", c.KeysFile),
+		slog.Bool("keys_in_memory", c.KeysData != nil),
+		slog.Bool("hs256", c.HS256Secret != nil),
+		slog.Duration("clock_skew", c.ClockSkew),
+	)
+}
+
+// String keeps the HS256 secret out of %v output.
+func (c Config) String() string {
+	return fmt.Sprintf("authn.Config{issuer: %q, audience: %q, keys_file: %q, hs256: %t}", c.Issuer, c.Audience, c.KeysFile, c.HS256Secret != nil)
+}
+
+// Principal is what a verified assertion says about the expert. The gateway
+// converts it into the scopes package's principal.
+type Principal struct {
+	Subject string   // `sub`: the expert id at the expert platform
+	Tier    int      // `tier`: 0..9
+	MFA     bool     // true iff AMR holds mfa, otp, hwk or sms
+	AMR     []string // `amr`, as sent (never nil after Verify)
+	Country string   // `country`: ISO 3166-1 alpha-2, "" when the issuer did not say
+	Clients []string // `clients`: client ids the expert is onboarded for (never nil after Verify)
+	// IP is not a claim: the gateway fills it from ClientIP.
+	IP       netip.Addr
+	IssuedAt time.Time // `iat`
+	Expiry   time.Time // `exp`
+	KeyID    string    // the key that verified the signature ("" for HS256)
+}
+
+// ErrUnauthenticated is wrapped by every error Verify and BearerToken return.
+var ErrUnauthenticated = errors.New("unauthenticated")
+
+// Error is an authentication failure. Reason is short, fixed text that is safe
+// to show to the caller: it never holds the token or a claim value.
+type Error struct {
+	Reason string
+}
+
+func (e *Error) Error() string { return "unauthenticated: " + e.Reason }
+
+// Unwrap makes errors.Is(err, ErrUnauthenticated) hold.
+func (e *Error) Unwrap() error { return ErrUnauthenticated }
+
+func fail(reason string) error { return &Error{Reason: reason} }
+
+// Verifier checks expert assertions. It is safe for concurrent use; Reload
+// swaps the key set atomically, so a request sees either the old or the new
+// keys, never a mix.
+type Verifier struct {
+	issuer      string
+	audience    string
+	skew        time.Duration
+	maxBytes    int
+	maxLifetime time.Duration
+	now         func() time.Time
+	keysFile    string
+
+	keys     atomic.Pointer[keySet]
+	reloadMu sync.Mutex
+}
+
+// NewVerifier checks cfg and loads the keys. Errors from the keys file carry
+// FILE:LINE:COL positions.
+func NewVerifier(cfg Config) (*Verifier, error) {
+	if cfg.Issuer == "" {
+		return nil, errors.New("authn: issuer is required")
+	}
+	if cfg.Audience == "" {
+		return nil, errors.New("authn: audience is required")
+	}
+	sources := 0
+	for _, set := range []bool{cfg.KeysFile != "", cfg.KeysData != nil, cfg.HS256Secret != nil} {
+		if set {
+			sources++
+		}
+	}
+	if sources != 1 {
+		return nil, errors.New("authn: exactly one of keys file, in-memory keys or HS256 secret must be set (HS256 is for dev only and never beside public keys)")
+	}
+	v := &Verifier{
+		issuer:      cfg.Issuer,
+		audience:    cfg.Audience,
+		skew:        cfg.ClockSkew,
+		maxBytes:    cfg.MaxTokenBytes,
+		maxLifetime: cfg.MaxLifetime,
+		now:         cfg.Now,
+		keysFile:    cfg.KeysFile,
+	}
+	switch {
+	case v.skew == 0:
+		v.skew = DefaultClockSkew
+	case v.skew < 0 || v.skew > MaxClockSkew:
+		return nil, fmt.Errorf("authn: clock skew %s is out of range (0 to %s)", v.skew, MaxClockSkew)
+	}
+	switch {
+	case v.maxBytes == 0:
+		v.maxBytes = DefaultMaxTokenBytes
+	case v.maxBytes < 0 || v.maxBytes > MaxMaxTokenBytes:
+		return nil, fmt.Errorf("authn: max token bytes %d is out of range (1 to %d)", v.maxBytes, MaxMaxTokenBytes)
+	}
+	switch {
+	case v.maxLifetime == 0:
+		v.maxLifetime = DefaultMaxLifetime
+	case v.maxLifetime < 0:
+		return nil, fmt.Errorf("authn: max lifetime %s must be positive", v.maxLifetime)
+	}
+	if v.now == nil {
+		v.now = time.Now
+	}
+
+	var ks *keySet
+	var err error
+	switch {
+	case cfg.HS256Secret != nil:
+		ks, err = hs256KeySet(cfg.HS256Secret)
+	case cfg.KeysData != nil:
+		ks, err = parseKeys("keys", cfg.KeysData)
+	default:
+		ks, err = loadKeysFile(cfg.KeysFile)
+	}
+	if err != nil {
+		return nil, err
+	}
+	v.keys.Store(ks)
+	return v, nil
+}
+
+// Reload re-reads the keys file and swaps the key set. On any error the old
+// keys stay in use and the error says why (the SIGHUP handler logs it).
+// Without a keys file it does nothing.
+func (v *Verifier) Reload() error {
+	if v.keysFile == "" {
+		return nil
+	}
+	v.reloadMu.Lock()
+	defer v.reloadMu.Unlock()
+	ks, err := loadKeysFile(v.keysFile)
+	if err != nil {
+		return err
+	}
+	v.keys.Store(ks)
+	return nil
+}
+
+// KeyIDs lists the ids of the keys in use, sorted (for logs after a reload).
+// Keys without a `kid` are listed by their RFC 7638 thumbprint.
+func (v *Verifier) KeyIDs() []string {
+	return append([]string(nil), v.keys.Load().ids...)
+}
+
+// Verify checks a compact JWT (without "Bearer ") and returns its Principal.
+// Every error wraps ErrUnauthenticated and says why in words safe to show.
+// Verification does no I/O; ctx is accepted so that a remote key source can
+// be added without changing callers.
+func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
+	if raw == "" {
+		return Principal{}, fail("missing token")
+	}
+	if len(raw) > v.maxBytes {
+		return Principal{}, fail("token too large")
+	}
+	hdr, err := parseCompact(raw)
+	if err != nil {
+		return Principal{}, err
+	}
+
+	ks := v.keys.Load()
+	candidates, err := ks.candidates(hdr.alg, hdr.kid, hdr.hasKid)
+	if err != nil {
+		return Principal{}, err
+	}
+
+	// The algorithm list handed to go-jose is the one algorithm the chosen
+	// keys verify, so the header can never pick another.
+	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{candidates[0].alg})
+	if err != nil {
+		return Principal{}, fail("malformed token")
+	}
+	if len(jws.Signatures) != 1 {
+		return Principal{}, fail("exactly one signature is required")
+	}
+	var payload []byte
+	var used *verifyKey
+	for _, k := range candidates {
+		if p, err := jws.Verify(k.pub); err == nil {
+			payload, used = p, k
+			break
+		}
+	}
+	if used == nil {
+		return Principal{}, fail("signature invalid")
+	}
+
+	p, err := v.claims(payload)
+	if err != nil {
+		return Principal{}, err
+	}
+	p.KeyID = used.id
+	return p, nil
+}
