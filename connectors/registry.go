@@ -21,6 +21,12 @@ type Factory struct {
 	// Open builds a connector for one connection. It may not do network
 	// I/O beyond what is needed to start (tokens are fetched lazily).
 	Open func(ctx context.Context, cfg ConnectionConfig, deps Deps) (Connector, error)
+	// DefaultRate and DefaultBurst size the wrapper's client-side rate
+	// limiter for a connection that sets no rate_limit: the vendor's
+	// documented per-connection budget, in requests per second. Zero means
+	// the wrapper's defaults (10/s, burst 20).
+	DefaultRate  float64
+	DefaultBurst int
 }
 
 // Deps are what a connector may use from its host.
