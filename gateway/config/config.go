@@ -69,7 +69,7 @@ type Vault struct {
 	TransitMount   string
 	KVMount        string
 	Timeout        time.Duration
-	RotationPeriod time.Duration // 0: keys are not rotated by `vault rotate`
+	RotationPeriod time.Duration // 0: a quarter of each client's retention (vaultclient.DefaultRotationPeriod)
 	CACertFile     string
 }
 

@@ -38,8 +38,11 @@ func fmtErr(code, format string, args ...any) *FormatError {
 // and sep ('-' for clients and connections, '_' for inquiries and
 // operations), at most 64 characters.
 func ID(noun string, sep byte) *Format {
+	// Ids start and end with a letter or digit: they become Vault key names
+	// (cxgate-<client>), which must end in a word character, and a leading
+	// or trailing separator is always a typo.
 	charset := "a-z0-9" + string(sep)
-	pattern := "^[" + charset + "]{1,64}$"
+	pattern := "^[a-z0-9](?:[" + charset + "]{0,62}[a-z0-9])?$"
 	re := regexp.MustCompile(pattern)
 	return &Format{
 		Name:    "id" + string(sep),
@@ -66,6 +69,9 @@ func ID(noun string, sep byte) *Format {
 			hint := ""
 			if fixed != "" && fixed != s && re.MatchString(fixed) {
 				hint = fmt.Sprintf("; did you mean %q?", fixed)
+			}
+			if fixed == s {
+				return fmtErr("bad-id", "%s %q must start and end with a letter or digit", noun, s)
 			}
 			return fmtErr("bad-id", "%s %q may only use lower-case letters, digits and %q%s", noun, s, sep, hint)
 		},

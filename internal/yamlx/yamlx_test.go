@@ -89,7 +89,7 @@ func TestFormats(t *testing.T) {
 		{URL, []string{"https://example.com", "http://127.0.0.1:8200"}, []string{"example.com", "ftp://x.example.com", "https://u:p@example.com"}, nil},
 		{HostPort, []string{"127.0.0.1:8080", ":8080", "[::1]:8443", "localhost:80"}, []string{"localhost", "1.2.3.4:99999"}, nil},
 		{Size, []string{"1024", "64KiB", "1MiB", "1MB"}, []string{"1 parsec", "MB", "-1"}, nil},
-		{ID("client id", '-'), []string{"acme-retail", "a1"}, []string{"Acme", "a_b", strings.Repeat("a", 65)}, map[string]string{"Acme_Retail": `"acme-retail"`}},
+		{ID("client id", '-'), []string{"acme-retail", "a1"}, []string{"Acme", "a_b", strings.Repeat("a", 65), "acme-", "-acme", "-"}, map[string]string{"Acme_Retail": `"acme-retail"`}},
 	}
 	for _, tt := range tests {
 		for _, s := range tt.ok {
