@@ -303,3 +303,17 @@ func (m *Memory) Bytes() []byte {
 	defer m.mu.Unlock()
 	return bytes.Join(m.lines, nil)
 }
+
+// ReadKeyFile reads a chain key file: its bytes without trailing
+// whitespace, at least 16 of them. The key never appears in errors.
+func ReadKeyFile(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("audit key file: %w", err)
+	}
+	b = bytes.TrimRight(b, " \t\r\n")
+	if len(b) < 16 {
+		return nil, fmt.Errorf("audit key file %s: the key must be at least 16 bytes", path)
+	}
+	return b, nil
+}

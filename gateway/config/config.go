@@ -97,6 +97,10 @@ type VaultAuth struct {
 type Audit struct {
 	File  string
 	Fsync bool
+	// KeyFile, when set, holds the chain's HMAC key (verify with
+	// `cxgate audit verify --key-file`); PII lookup values in records then
+	// show as keyed hashes an investigator can correlate.
+	KeyFile string
 }
 
 // Limits bound what one expert, one client and one request may use.

@@ -193,6 +193,7 @@ func (p *parser) build(root *yaml.Node) *Config {
 	c.Audit.Fsync = true
 	if a := get(root, "audit"); a != nil {
 		c.Audit.File = p.path(p.textAt(a, "file"))
+		c.Audit.KeyFile = p.path(p.textAt(a, "key_file"))
 		if b, ok := yamlx.Bool(get(a, "fsync")); ok {
 			c.Audit.Fsync = b
 		}

@@ -99,6 +99,7 @@ func fileSpec() *yamlx.Spec {
 	audit := &yamlx.Spec{Kind: yamlx.KindMap, Def: "audit", Keys: []yamlx.Key{
 		{Name: "file", Required: true, Spec: str("append-only JSONL audit log")},
 		{Name: "fsync", Spec: &yamlx.Spec{Kind: yamlx.KindBool, Doc: "fsync after every record (default true)"}},
+		{Name: "key_file", Spec: str("file holding a secret key (at least 16 bytes): the chain becomes HMAC-SHA256, and PII lookup values are shown as keyed hashes")},
 	}}
 	limits := &yamlx.Spec{Kind: yamlx.KindMap, Def: "limits", Keys: []yamlx.Key{
 		{Name: "per_expert", Spec: &yamlx.Spec{Kind: yamlx.KindNumber, Min: yamlx.Num(0), Doc: "requests per second per expert (default 10)"}},

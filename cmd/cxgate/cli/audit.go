@@ -31,7 +31,7 @@ func newAuditVerifyCmd(env *Env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var key []byte
 			if keyFile != "" {
-				k, err := readKeyFile(keyFile)
+				k, err := audit.ReadKeyFile(keyFile)
 				if err != nil {
 					return usageErr(err)
 				}
@@ -62,20 +62,4 @@ func newAuditVerifyCmd(env *Env) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&keyFile, "key-file", "", "file holding the chain's HMAC key (when the gateway was configured with audit.key_file)")
 	return cmd
-}
-
-// readKeyFile reads a secret key file: its bytes without surrounding
-// whitespace, at least 16 bytes. The key is never printed.
-func readKeyFile(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("key file: %w", err)
-	}
-	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r' || b[len(b)-1] == ' ') {
-		b = b[:len(b)-1]
-	}
-	if len(b) < 16 {
-		return nil, fmt.Errorf("key file %s: the key must be at least 16 bytes", path)
-	}
-	return b, nil
 }
