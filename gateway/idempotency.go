@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -36,8 +37,10 @@ func newIdempotency(ttl time.Duration, max int, now func() time.Time) *idempoten
 	return &idempotency{ttl: ttl, max: max, now: now, entries: map[string]*idemEntry{}}
 }
 
-// errIdemConflict: the key was used for another request.
-var errIdemConflict = NewProblem(CodeIdempotencyConflict, "this Idempotency-Key was used for a different request")
+// errIdemConflict: the key was used for another request. A plain error,
+// not a shared *Problem: the handler stamps each problem with its request
+// id, which must not write to a value other requests share.
+var errIdemConflict = errors.New("idempotency key reused for a different request")
 
 // begin claims key for a request with this fingerprint. It returns a stored
 // entry to replay (replay != nil), or a finish function the caller must call

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -64,6 +65,9 @@ type Server struct {
 	perClient *limiterSet
 	idem      *idempotency
 	log       *slog.Logger
+	// paths matches the routes' paths whatever the method, so that a
+	// known path with the wrong method is told apart from an unknown one.
+	paths *http.ServeMux
 }
 
 // New builds a server serving pol.
@@ -108,7 +112,8 @@ func New(opts Options, pol *pipeline.Policy) *Server {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Metrics.Registry, promhttp.HandlerOpts{}))
 	mux.Handle("GET /openapi.json", openAPIHandler(opts.Version))
 	mux.HandleFunc("/", s.notFound)
-	s.handler = withBasics(opts.Logger, opts.MaxBody, routeOf, mux)
+	s.paths = pathsOnly(openAPIRoutes)
+	s.handler = withBasics(opts.Logger, opts.MaxBody, routeOf, canonicalOnly(mux))
 	return s
 }
 
@@ -242,14 +247,26 @@ type operationBody struct {
 	Input  map[string]any             `json:"input"`
 }
 
+// refuse audits a request refused before it reached the pipeline (a body
+// that does not decode, a bad or conflicting Idempotency-Key): every
+// outcome of a /v1 request is recorded. It returns the problem to answer,
+// or audit_unavailable when even the refusal could not be recorded.
+func (s *Server) refuse(in reqInfo, route string, err error) error {
+	p := AsProblem(err)
+	if aerr := s.opts.Pipeline.Reject(in.id, in.who.Subject, route, p.Code, p.Detail); pipeline.AsError(aerr).Code == CodeAuditUnavailable {
+		return aerr
+	}
+	return p
+}
+
 func (s *Server) runOperation(w http.ResponseWriter, r *http.Request, in reqInfo) error {
 	body, err := readBody(r)
 	if err != nil {
-		return err
+		return s.refuse(in, "operation", err)
 	}
 	var req operationBody
 	if err := decodeStrict(body, &req); err != nil {
-		return err
+		return s.refuse(in, "operation", err)
 	}
 	target := scopes.Target{Client: in.client, Inquiry: r.PathValue("inquiry"), Operation: r.PathValue("operation")}
 	run := func() (int, []byte, error) {
@@ -276,12 +293,15 @@ func (s *Server) runOperation(w http.ResponseWriter, r *http.Request, in reqInfo
 		return nil
 	}
 	if len(key) > 128 || strings.ContainsFunc(key, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
-		return NewProblem(CodeInvalidParams, "Idempotency-Key must be 1-128 printable ASCII characters")
+		return s.refuse(in, "operation", NewProblem(CodeInvalidParams, "Idempotency-Key must be 1-128 printable ASCII characters"))
 	}
 	sum := sha256.Sum256(body)
 	scope := strings.Join([]string{in.who.Subject, target.Client, target.Inquiry, target.Operation, key}, "\x00")
 	replay, finish, err := s.idem.begin(r.Context(), scope, hex.EncodeToString(sum[:]))
 	if err != nil {
+		if errors.Is(err, errIdemConflict) {
+			return s.refuse(in, "operation", NewProblem(CodeIdempotencyConflict, "this Idempotency-Key was used for a different request"))
+		}
 		return err
 	}
 	if replay != nil {
@@ -321,14 +341,14 @@ type filterBody struct {
 func (s *Server) filterText(w http.ResponseWriter, r *http.Request, in reqInfo) error {
 	body, err := readBody(r)
 	if err != nil {
-		return err
+		return s.refuse(in, "filter", err)
 	}
 	var req filterBody
 	if err := decodeStrict(body, &req); err != nil {
-		return err
+		return s.refuse(in, "filter", err)
 	}
 	if req.Text == nil {
-		return NewProblem(CodeInvalidParams, "text is required")
+		return s.refuse(in, "filter", NewProblem(CodeInvalidParams, "text is required"))
 	}
 	res, err := s.opts.Pipeline.Filter(r.Context(), pipeline.FilterRequest{
 		RequestID: in.id, Policy: in.policy, Principal: in.who, Client: in.client, Text: *req.Text, Mode: req.Mode,
@@ -377,6 +397,12 @@ func decodeStrict(body []byte, v any) error {
 	}
 	if depth(body) > maxDepth {
 		return NewProblem(CodeInvalidParams, fmt.Sprintf("the body nests deeper than %d levels", maxDepth))
+	}
+	// encoding/json would turn invalid bytes into U+FFFD and go on, so a
+	// value could differ from what was sent, and text could slip past the
+	// content filter. JSON between systems is UTF-8 (RFC 8259 section 8.1).
+	if !utf8.Valid(body) {
+		return NewProblem(CodeInvalidParams, "the body is not valid UTF-8")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -459,7 +485,39 @@ func writeRaw(w http.ResponseWriter, status int, b []byte) {
 	_, _ = w.Write([]byte("\n"))
 }
 
+// pathsOnly maps each route's path to a 405 handler naming the methods it
+// takes (the catch-all "/" route would otherwise answer them 404).
+func pathsOnly(routes []string) *http.ServeMux {
+	methods := map[string][]string{}
+	var order []string
+	for _, rt := range routes {
+		m, path, _ := strings.Cut(rt, " ")
+		if _, ok := methods[path]; !ok {
+			order = append(order, path)
+		}
+		methods[path] = append(methods[path], m)
+		if m == http.MethodGet {
+			methods[path] = append(methods[path], http.MethodHead)
+		}
+	}
+	mux := http.NewServeMux()
+	for _, path := range order {
+		allow := strings.Join(methods[path], ", ")
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			p := NewProblem(CodeMethodNotAllowed, "this endpoint takes "+allow)
+			p.RequestID = logging.RequestID(r.Context())
+			WriteProblem(w, p)
+		})
+	}
+	return mux
+}
+
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if h, pattern := s.paths.Handler(r); pattern != "" {
+		h.ServeHTTP(w, r)
+		return
+	}
 	p := NewProblem(CodeNotFound, "no such endpoint; see /openapi.json")
 	p.RequestID = logging.RequestID(r.Context())
 	WriteProblem(w, p)

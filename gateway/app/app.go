@@ -44,6 +44,9 @@ type Options struct {
 	ScopeFiles []scopes.File
 	// Auditor replaces the audit file.
 	Auditor pipeline.Auditor
+	// Wrap tunes every connection's portable wrapper (the fault tests
+	// shorten the circuit breaker's timings); the zero value is the default.
+	Wrap connectors.WrapOptions
 }
 
 // App is an assembled gateway.
@@ -91,9 +94,12 @@ func Build(ctx context.Context, o Options) (a *App, err error) {
 		o.Metrics = gateway.NewMetrics()
 	}
 	a = &App{Config: cfg, Metrics: o.Metrics, opts: o, log: o.Logger, catalogs: scopes.CatalogMap{}, conns: pipeline.ConnectionMap{}}
+	// `return nil, err` sets a to nil before this runs: close through a
+	// copy, or every failed Build would panic instead of reporting.
+	built := a
 	defer func() {
 		if err != nil {
-			a.Close()
+			built.Close()
 			a = nil
 		}
 	}()
@@ -115,9 +121,9 @@ func Build(ctx context.Context, o Options) (a *App, err error) {
 		}
 		cat := f.Catalog()
 		a.catalogs[cc.Name] = &cat
-		conn, err := connectors.Open(ctx, o.Registry, cc, connectors.Deps{
+		conn, err := connectors.OpenWith(ctx, o.Registry, cc, connectors.Deps{
 			Secrets: secrets, Logger: o.Logger.With("connection", cc.Name), HTTPClient: o.HTTPClient, Metrics: o.Metrics,
-		})
+		}, o.Wrap)
 		if err != nil {
 			return nil, fmt.Errorf("connection %s: %w", cc.Name, err)
 		}
@@ -143,13 +149,19 @@ func Build(ctx context.Context, o Options) (a *App, err error) {
 		return nil, err
 	}
 
+	var auditKey []byte
+	if cfg.Audit.KeyFile != "" {
+		if auditKey, err = audit.ReadKeyFile(cfg.Audit.KeyFile); err != nil {
+			return nil, err
+		}
+	}
 	auditor := o.Auditor
 	if auditor == nil {
 		mode := audit.FsyncInterval
 		if cfg.Audit.Fsync {
 			mode = audit.FsyncAlways
 		}
-		sink, err := audit.OpenFile(audit.FileOptions{Path: cfg.Audit.File, Fsync: mode})
+		sink, err := audit.OpenFile(audit.FileOptions{Path: cfg.Audit.File, Fsync: mode, Key: auditKey})
 		if err != nil {
 			return nil, err
 		}
@@ -183,16 +195,29 @@ func Build(ctx context.Context, o Options) (a *App, err error) {
 
 	a.Pipeline = &pipeline.Pipeline{
 		Tokenizer: tok, Connections: a.conns, Audit: auditor, Observer: o.Metrics,
-		Logger: o.Logger, TokenizerTimeout: vaultTimeout(cfg),
+		Logger: o.Logger, TokenizerTimeout: vaultTimeout(cfg), AuditKey: auditKey,
 	}
 	a.Server = gateway.New(gateway.Options{
 		Logger: o.Logger, Metrics: o.Metrics, Verifier: a.verifier, Pipeline: a.Pipeline,
 		TrustedProxies: cfg.TrustedProxies, MaxBody: cfg.Limits.MaxBody,
 		PerExpert: cfg.Limits.PerExpert, PerClient: cfg.Limits.PerClient,
-		RequestTimeout: max(cfg.Limits.WriteTimeout-time.Second, time.Second),
+		RequestTimeout: requestTimeout(cfg.Limits),
 		Ready:          ready, Version: o.Version,
 	}, pol)
 	return a, nil
+}
+
+// requestTimeout ends a request's work before the server's write timeout
+// cuts the connection, so the expert gets a problem rather than a reset.
+// Without a write timeout the gateway's default deadline applies (0).
+func requestTimeout(l config.Limits) time.Duration {
+	switch {
+	case l.WriteTimeout <= 0:
+		return 0
+	case l.WriteTimeout > 2*time.Second:
+		return l.WriteTimeout - time.Second
+	}
+	return l.WriteTimeout / 2
 }
 
 func vaultTimeout(cfg *config.Config) time.Duration {

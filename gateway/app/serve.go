@@ -20,9 +20,16 @@ import (
 // expert platform: mutual TLS on top of the signed assertions).
 func HTTPServer(cfg *config.Config, handler http.Handler, log *slog.Logger) (*http.Server, error) {
 	l := cfg.Limits
+	// Headers always have a deadline, even with read_timeout: 0 (no
+	// body deadline): a client that never finishes its headers holds a
+	// connection forever otherwise.
+	headerTimeout := 10 * time.Second
+	if l.ReadTimeout > 0 {
+		headerTimeout = min(l.ReadTimeout, headerTimeout)
+	}
 	srv := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: min(l.ReadTimeout, 10*time.Second),
+		ReadHeaderTimeout: headerTimeout,
 		ReadTimeout:       l.ReadTimeout,
 		WriteTimeout:      l.WriteTimeout,
 		IdleTimeout:       l.IdleTimeout,

@@ -48,11 +48,26 @@ type Options struct {
 	AuditDir string
 	// Auditor replaces the audit file (benchmarks).
 	Auditor pipeline.Auditor
-	// Limits overrides the example config's rate limits (the soak test
-	// drives many experts at a fixed rate); nil keeps them.
+	// Limits overrides the example config's limits (the soak test drives
+	// many experts at a fixed rate); nil keeps them. The rates are used as
+	// given (0 = unlimited); zero sizes and timeouts keep the example's.
 	Limits *config.Limits
 	// Version is shown in /openapi.json.
 	Version string
+
+	// The hooks below let the fault tests (gateway/faults) break things on
+	// purpose; `cxgate dev` leaves them unset.
+
+	// Wrap tunes the connections' portable wrapper (short breaker timings).
+	Wrap connectors.WrapOptions
+	// Configure, when set, may adjust the parsed example config (connection
+	// timeouts, say) after the sandboxes' URLs are in and before the system
+	// is built.
+	Configure func(*config.Config)
+	// SandboxMiddleware, when set, wraps each sandbox's handler on its
+	// loopback server (by connection name), to misbehave on the wire in
+	// ways the sandboxes' fault knobs do not (gzip, truncated bodies).
+	SandboxMiddleware func(connection string, h http.Handler) http.Handler
 }
 
 // Expert is a ready-made expert with a signed assertion.
@@ -93,6 +108,9 @@ type Env struct {
 	// (the same token the filter mints from their message), so the guide's
 	// second exchange step works as printed.
 	ExchangeToken string
+	// IdentityJWKS is the public key set the gateway verifies assertions
+	// with (public by nature; the hostile-input tests sign HS256 with it).
+	IdentityJWKS []byte
 
 	closers []func() error
 }
@@ -106,9 +124,12 @@ func Start(ctx context.Context, o Options) (e *Env, err error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	e = &Env{}
+	// `return nil, err` sets e to nil before this runs: close through a
+	// copy, or a failed start would panic and leave the sandboxes running.
+	started := e
 	defer func() {
 		if err != nil {
-			e.Close()
+			started.Close()
 			e = nil
 		}
 	}()
@@ -153,7 +174,11 @@ func Start(ctx context.Context, o Options) (e *Env, err error) {
 		if !ok {
 			return nil, fmt.Errorf("no sandbox for connection %s of type %s", c.Name, c.Type)
 		}
-		url, err := e.serve(sb)
+		var h http.Handler = sb
+		if o.SandboxMiddleware != nil {
+			h = o.SandboxMiddleware(c.Name, sb)
+		}
+		url, err := e.serve(h)
 		if err != nil {
 			return nil, err
 		}
@@ -196,13 +221,33 @@ func Start(ctx context.Context, o Options) (e *Env, err error) {
 	// where the expert is with X-Forwarded-For (the approved-network demo).
 	cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	if o.Limits != nil {
-		cfg.Limits = *o.Limits
+		// The rates are taken as given (0 = unlimited); a size or timeout
+		// left at zero keeps the example's, rather than turning into "no
+		// body allowed" or a one-second request deadline.
+		l := *o.Limits
+		if l.MaxBody <= 0 {
+			l.MaxBody = cfg.Limits.MaxBody
+		}
+		if l.ReadTimeout <= 0 {
+			l.ReadTimeout = cfg.Limits.ReadTimeout
+		}
+		if l.WriteTimeout <= 0 {
+			l.WriteTimeout = cfg.Limits.WriteTimeout
+		}
+		if l.IdleTimeout <= 0 {
+			l.IdleTimeout = cfg.Limits.IdleTimeout
+		}
+		cfg.Limits = l
+	}
+	if o.Configure != nil {
+		o.Configure(cfg)
 	}
 
 	keys, err := authn.GenerateDevKeys(authn.AlgEdDSA)
 	if err != nil {
 		return nil, err
 	}
+	e.IdentityJWKS = keys.JWKS
 	e.Signer, err = keys.Signer(cfg.Identity.Issuer, cfg.Identity.Audience, 12*time.Hour)
 	if err != nil {
 		return nil, err
@@ -223,7 +268,7 @@ func Start(ctx context.Context, o Options) (e *Env, err error) {
 
 	a, err := app.Build(ctx, app.Options{
 		Config: cfg, Registry: reg, Logger: o.Logger, Version: o.Version,
-		Tokenizer: tok, Secrets: secrets, IdentityKeys: keys.JWKS, ScopeFiles: files, Auditor: auditor,
+		Tokenizer: tok, Secrets: secrets, IdentityKeys: keys.JWKS, ScopeFiles: files, Auditor: auditor, Wrap: o.Wrap,
 	})
 	if err != nil {
 		return nil, err
@@ -254,7 +299,15 @@ func (e *Env) serve(h http.Handler) (string, error) {
 	e.closers = append(e.closers, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		return srv.Shutdown(ctx)
+		if err := srv.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
+			// Shutdown waits up to 5s for connections a client opened but
+			// never used (http.StateNew); close whatever is left instead
+			// of leaving it, and its goroutines, behind.
+			return srv.Close()
+		} else if err != nil {
+			return err
+		}
+		return nil
 	})
 	return "http://" + ln.Addr().String(), nil
 }

@@ -317,12 +317,12 @@ func TestTokenParamsAreBoundToClientAndType(t *testing.T) {
 	tampered := good[0][:len(good[0])-3] + "AAA"
 	swapped := strings.Replace(phone[0], "cxt_phone_", "cxt_email_", 1)
 	cases := map[string]string{
-		"other client":  other[0],
-		"other type":    phone[0],
-		"type swapped":  swapped,
-		"tampered":      tampered,
-		"truncated":     good[0][:30],
-		"not a token":   "maya.okafor@example.com",
+		"other client":   other[0],
+		"other type":     phone[0],
+		"type swapped":   swapped,
+		"tampered":       tampered,
+		"truncated":      good[0][:30],
+		"not a token":    "maya.okafor@example.com",
 		"hash not token": "cxh_email_v1_" + strings.Repeat("A", 43),
 	}
 	for name, tok := range cases {
@@ -454,10 +454,10 @@ func TestFailClosed(t *testing.T) {
 	t.Run("connector kinds", func(t *testing.T) {
 		f := newFixture(t)
 		for err, code := range map[error]string{
-			connectors.ErrNotFound:                                 CodeNotFound,
+			connectors.ErrNotFound:                                  CodeNotFound,
 			&connectors.RateLimitError{RetryAfter: 2 * time.Second}: CodeRateLimited,
-			connectors.ErrUnavailable:                              CodeUpstreamUnavailable,
-			errors.New("surprise"):                                 CodeUpstreamError,
+			connectors.ErrUnavailable:                               CodeUpstreamUnavailable,
+			errors.New("surprise"):                                  CodeUpstreamError,
 		} {
 			f.shop.err = err
 			_, perr := f.run(t, tier1, "order_status", "get_order", `{"order_number":"1001"}`, nil)

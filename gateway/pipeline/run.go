@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/cxgate/cxgate/connectors"
@@ -94,19 +95,27 @@ func (p *Pipeline) Run(ctx context.Context, req Request) (resp Response, err err
 	}()
 
 	d := req.Policy.Set.Decide(req.Principal, req.Target)
-	rec.Decision = reasons(d.Reasons)
 	if !d.Allowed {
 		// Names the expert sent that the scopes do not know stay out of
-		// the audit log (they are free text).
-		if d.Client == nil {
+		// the audit log and the answer (they are free text, and could be
+		// anything the caller typed): the record keeps the known ones and
+		// the reasons say "of that name".
+		_, known := req.Policy.Set.Client(req.Target.Client)
+		switch {
+		case d.Client == nil && !known:
 			rec.Client, rec.Inquiry, rec.Operation = "", "", ""
-		} else if d.Inquiry == nil {
+		case d.Client == nil:
 			rec.Inquiry, rec.Operation = "", ""
-		} else if d.Code == CodeNotFound {
+		case d.Inquiry == nil:
+			rec.Inquiry, rec.Operation = "", ""
+		case d.Code == CodeNotFound:
 			rec.Operation = ""
 		}
-		return Response{}, &Error{Code: d.Code, Detail: d.Err()}
+		rs := withoutUnknownNames(d, known)
+		rec.Decision = reasons(rs)
+		return Response{}, &Error{Code: d.Code, Detail: denialDetail(rs)}
 	}
+	rec.Decision = reasons(d.Reasons)
 	op := d.Operation
 	rec.Action, rec.Resource = string(op.Action), op.Resource
 
@@ -317,6 +326,16 @@ func StatusOf(code string) int {
 		return 502
 	case "unauthenticated":
 		return 401
+	// Refusals the HTTP layer makes before the pipeline (it audits them
+	// through Reject).
+	case "payload_too_large":
+		return 413
+	case "unsupported_media_type":
+		return 415
+	case "idempotency_conflict":
+		return 409
+	case "method_not_allowed":
+		return 405
 	}
 	return 500
 }
@@ -333,6 +352,41 @@ func connectorDetail(code string) string {
 		return "the client's system is unavailable or too slow; retry later"
 	}
 	return "the client's system could not answer"
+}
+
+// withoutUnknownNames rewrites the message of a check that failed on a
+// name the scopes do not know (client, inquiry, operation), which would
+// otherwise quote the caller's text.
+func withoutUnknownNames(d scopes.Decision, clientKnown bool) []scopes.Reason {
+	rs := append([]scopes.Reason(nil), d.Reasons...)
+	for i := range rs {
+		if rs[i].Passed {
+			continue
+		}
+		switch {
+		case rs[i].Check == scopes.CheckClient:
+			// The same words whether the client exists or not (as on the
+			// list and filter routes), so a refusal does not reveal which
+			// clients are served here.
+			rs[i].Message = "no client of that name is served here for this expert"
+		case rs[i].Check == scopes.CheckInquiry && d.Client != nil:
+			rs[i].Message = "client " + d.Client.ID + " has no inquiry of that name"
+		case rs[i].Check == scopes.CheckOperation && d.Inquiry != nil:
+			rs[i].Message = "inquiry " + d.Inquiry.ID + " has no operation of that name"
+		}
+	}
+	return rs
+}
+
+// denialDetail joins the failed checks' messages (as Decision.Err does).
+func denialDetail(rs []scopes.Reason) string {
+	var msgs []string
+	for _, r := range rs {
+		if !r.Passed {
+			msgs = append(msgs, r.Message)
+		}
+	}
+	return strings.Join(msgs, "; ")
 }
 
 func reasons(rs []scopes.Reason) []audit.Reason {

@@ -36,7 +36,7 @@ func newDevCmd(env *Env) *cobra.Command {
 			if tokensFile != "" {
 				b, err := e.TokensJSON()
 				if err == nil {
-					err = os.WriteFile(tokensFile, append(b, '\n'), 0o600)
+					err = writePrivate(tokensFile, append(b, '\n'))
 				}
 				if err != nil {
 					ln.Close()
@@ -59,4 +59,23 @@ func newDevCmd(env *Env) *cobra.Command {
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().StringVar(&tokensFile, "tokens-file", "", "write the ready-made experts and their tokens to this file (JSON)")
 	return cmd
+}
+
+// writePrivate writes data readable by the owner only, also when the file
+// already exists with wider permissions (os.WriteFile's mode applies only
+// to files it creates, and these are bearer tokens).
+func writePrivate(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

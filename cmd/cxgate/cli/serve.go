@@ -67,8 +67,15 @@ func newServeCmd(env *Env) *cobra.Command {
 			hup := make(chan os.Signal, 1)
 			signal.Notify(hup, syscall.SIGHUP)
 			defer signal.Stop(hup)
+			done := make(chan struct{})
+			defer close(done) // the reload loop ends with the server
 			go func() {
-				for range hup {
+				for {
+					select {
+					case <-done:
+						return
+					case <-hup:
+					}
 					if err := a.Reload(); err != nil {
 						env.Logger.Error("reload failed; the running scopes and keys stay in force", "err", err)
 						if lines := app.DiagLines(err); lines != "" {
