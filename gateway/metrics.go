@@ -23,6 +23,7 @@ type Metrics struct {
 	tokens        *prometheus.CounterVec
 	findings      *prometheus.CounterVec
 	auditFailures prometheus.Counter
+	unauthDropped prometheus.Counter
 	reloads       *prometheus.CounterVec
 }
 
@@ -57,12 +58,15 @@ func NewMetrics() *Metrics {
 		auditFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "cxgate_audit_write_failures_total", Help: "Audit records that could not be written (each withheld a response).",
 		}),
+		unauthDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cxgate_unauthenticated_dropped_total", Help: "Unauthenticated requests refused (429) without an audit record, past the per-address rate.",
+		}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cxgate_reloads_total", Help: "SIGHUP reloads of scopes and keys, by result.",
 		}, []string{"result"}),
 	}
 	m.Registry.MustRegister(m.requests, m.latency, m.upstream, m.breaker, m.tokenizer, m.tokens, m.findings,
-		m.auditFailures, m.reloads,
+		m.auditFailures, m.unauthDropped, m.reloads,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -107,6 +111,9 @@ func (m *Metrics) AddFindings(client, typ string, n int) {
 
 // AuditFailed counts a withheld response.
 func (m *Metrics) AuditFailed() { m.auditFailures.Inc() }
+
+// UnauthenticatedDropped counts a flood refusal.
+func (m *Metrics) UnauthenticatedDropped() { m.unauthDropped.Inc() }
 
 // Reloaded counts a reload.
 func (m *Metrics) Reloaded(ok bool) {

@@ -32,10 +32,22 @@ type Verifier interface {
 }
 
 // ReadyCheck is one readiness condition (Vault reachable and unsealed, ...).
+// A failing check makes /readyz answer 503, unless it is Advisory: an open
+// circuit breaker of one CRM is reported ("degraded") but does not take
+// the replica out of the load balancer, since every replica shares that
+// CRM and marking them all unready would cut off every other client too.
 type ReadyCheck struct {
-	Name  string
-	Check func(ctx context.Context) error
+	Name     string
+	Check    func(ctx context.Context) error
+	Advisory bool
 }
+
+// Unauthenticated requests audited per source address: a steady 5 per
+// second with bursts of 50, far above what a misconfigured client sends.
+const (
+	unauthPerSecond = 5
+	unauthBurst     = 50
+)
 
 // Options configure a Server.
 type Options struct {
@@ -63,8 +75,11 @@ type Server struct {
 	handler   http.Handler
 	perExpert *limiterSet
 	perClient *limiterSet
-	idem      *idempotency
-	log       *slog.Logger
+	// unauthBucket bounds audited refusals of unauthenticated requests per
+	// source address.
+	unauthBucket *limiterSet
+	idem         *idempotency
+	log          *slog.Logger
 	// paths matches the routes' paths whatever the method, so that a
 	// known path with the wrong method is told apart from an unknown one.
 	paths *http.ServeMux
@@ -94,11 +109,12 @@ func New(opts Options, pol *pipeline.Policy) *Server {
 		opts.Version = "dev"
 	}
 	s := &Server{
-		opts:      opts,
-		perExpert: newLimiterSet(opts.PerExpert, 0, opts.Now),
-		perClient: newLimiterSet(opts.PerClient, 0, opts.Now),
-		idem:      newIdempotency(opts.IdempotencyTTL, 100_000, opts.Now),
-		log:       opts.Logger,
+		opts:         opts,
+		perExpert:    newLimiterSet(opts.PerExpert, 0, opts.Now),
+		perClient:    newLimiterSet(opts.PerClient, 0, opts.Now),
+		unauthBucket: newLimiterSet(unauthPerSecond, unauthBurst, opts.Now),
+		idem:         newIdempotency(opts.IdempotencyTTL, 100_000, opts.Now),
+		log:          opts.Logger,
 	}
 	s.policy.Store(pol)
 	mux := http.NewServeMux()
@@ -156,7 +172,7 @@ func (s *Server) v1(h func(w http.ResponseWriter, r *http.Request, in reqInfo) e
 		err := func() error {
 			raw, err := authn.BearerToken(r)
 			if err != nil {
-				return s.opts.Pipeline.Reject(id, "", "v1", CodeUnauthenticated, "an expert assertion is required: Authorization: Bearer <JWT>")
+				return s.unauthenticated(r, id, "an expert assertion is required: Authorization: Bearer <JWT>")
 			}
 			p, err := s.opts.Verifier.Verify(ctx, raw)
 			if err != nil {
@@ -165,7 +181,7 @@ func (s *Server) v1(h func(w http.ResponseWriter, r *http.Request, in reqInfo) e
 				if errors.As(err, &ae) {
 					detail = "the expert assertion is not valid: " + ae.Reason
 				}
-				return s.opts.Pipeline.Reject(id, "", "v1", CodeUnauthenticated, detail)
+				return s.unauthenticated(r, id, detail)
 			}
 			pol := s.policy.Load()
 			in := reqInfo{id: id, policy: pol, client: r.PathValue("client"), who: scopes.Principal{
@@ -206,6 +222,21 @@ func (s *Server) v1(h func(w http.ResponseWriter, r *http.Request, in reqInfo) e
 		}
 		s.opts.Metrics.ObserveRequest(labels[0], labels[1], labels[2], outcome, time.Since(start).Seconds())
 	})
+}
+
+// unauthenticated refuses a request without a valid assertion. Such
+// refusals are audited, but only up to a rate per source address: beyond
+// it a flood of forged requests is answered 429 and counted in metrics
+// without growing the audit log.
+func (s *Server) unauthenticated(r *http.Request, id, detail string) error {
+	ip := authn.ClientIP(r, s.opts.TrustedProxies)
+	if ok, wait := s.unauthBucket.allow(ip.String()); !ok {
+		s.opts.Metrics.UnauthenticatedDropped()
+		p := NewProblem(CodeRateLimited, "too many requests without a valid expert assertion from this address")
+		p.RetryAfter = wait
+		return p
+	}
+	return s.opts.Pipeline.Reject(id, "", "v1", CodeUnauthenticated, detail)
 }
 
 func (s *Server) limited(id, expert string, wait time.Duration, who string) error {
@@ -527,7 +558,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
 	checks := map[string]string{}
-	ok := true
+	ok, degraded := true, false
 	if s.policy.Load() == nil {
 		checks["scopes"], ok = "not loaded", false
 	} else {
@@ -535,14 +566,22 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, c := range s.opts.Ready {
 		if err := c.Check(ctx); err != nil {
-			checks[c.Name], ok = err.Error(), false
+			checks[c.Name] = err.Error()
+			if c.Advisory {
+				degraded = true
+			} else {
+				ok = false
+			}
 		} else {
 			checks[c.Name] = "ok"
 		}
 	}
-	if !ok {
+	switch {
+	case !ok:
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready", "checks": checks})
-		return
+	case degraded:
+		writeJSON(w, http.StatusOK, map[string]any{"status": "degraded", "checks": checks})
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "checks": checks})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "checks": checks})
 }

@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -686,6 +688,26 @@ func TestHealthAndReadiness(t *testing.T) {
 			{Name: "other", Check: func(context.Context) error { return nil }}}, true, "vault"},
 		{"no scopes", nil, false, "scopes"},
 	}
+	// An open breaker of one CRM is reported but keeps the replica ready.
+	t.Run("advisory check fails", func(t *testing.T) {
+		s := gateway.New(gateway.Options{Logger: discard(), Pipeline: h.env.App.Pipeline, Ready: []gateway.ReadyCheck{
+			{Name: "connection acme-shopify", Advisory: true, Check: func(context.Context) error { return errors.New("circuit breaker open") }},
+		}}, h.env.App.Server.Policy())
+		srv := httptest.NewServer(s)
+		defer srv.Close()
+		hr, _ := http.NewRequest("GET", srv.URL+"/readyz", nil)
+		r := send(t, hr)
+		var got struct {
+			Status string            `json:"status"`
+			Checks map[string]string `json:"checks"`
+		}
+		if err := json.Unmarshal(r.body, &got); err != nil {
+			t.Fatal(err)
+		}
+		if r.status != http.StatusOK || got.Status != "degraded" || got.Checks["connection acme-shopify"] != "circuit breaker open" {
+			t.Fatalf("status %d, %+v", r.status, got)
+		}
+	})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			pol := h.env.App.Server.Policy()
@@ -780,4 +802,50 @@ func TestSignedBySomeoneElse(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantProblem(t, h.do(t, req{method: "GET", path: pathAcmeIQ, token: tok}), 401, gateway.CodeUnauthenticated)
+}
+
+// TestUnauthenticatedFloodIsBounded: refusals of requests without a valid
+// assertion are audited up to a per-address burst; past it the flood is
+// answered 429 and counted, so it cannot grow the audit log without bound.
+func TestUnauthenticatedFloodIsBounded(t *testing.T) {
+	h := start(t, dev.Options{})
+	before := auditLines(t, h)
+	var unauth, limited int
+	for i := 0; i < 120; i++ {
+		r := h.do(t, req{method: "GET", path: "/v1/clients/acme-retail/inquiries", token: "not-a-jwt"})
+		switch r.status {
+		case http.StatusUnauthorized:
+			unauth++
+		case http.StatusTooManyRequests:
+			limited++
+			if r.header.Get("Retry-After") == "" {
+				t.Fatal("429 without Retry-After")
+			}
+		default:
+			t.Fatalf("status %d: %s", r.status, r.body)
+		}
+	}
+	if unauth == 0 || limited == 0 || unauth > 60 {
+		t.Fatalf("%d refused as unauthenticated, %d rate limited", unauth, limited)
+	}
+	if got := auditLines(t, h) - before; got != unauth {
+		t.Fatalf("%d audit records for %d audited refusals", got, unauth)
+	}
+	m := h.do(t, req{method: "GET", path: "/metrics"})
+	if !strings.Contains(string(m.body), "cxgate_unauthenticated_dropped_total "+strconv.Itoa(limited)) {
+		t.Fatalf("dropped counter missing or wrong (want %d)", limited)
+	}
+	// A valid expert from the same address is not affected.
+	if r := h.do(t, req{method: "GET", path: "/v1/clients/acme-retail/inquiries", token: h.expert(t, "tier1-basic").Token}); r.status != http.StatusOK {
+		t.Fatalf("valid expert after the flood: %d", r.status)
+	}
+}
+
+func auditLines(t *testing.T, h *harness) int {
+	t.Helper()
+	b, err := os.ReadFile(h.env.AuditPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Count(b, []byte("\n"))
 }

@@ -131,7 +131,7 @@ func Build(ctx context.Context, o Options) (a *App, err error) {
 		a.closers = append(a.closers, conn.Close)
 		if b, ok := conn.(interface{ BreakerState() string }); ok {
 			name := cc.Name
-			ready = append(ready, gateway.ReadyCheck{Name: "connection " + name, Check: func(context.Context) error {
+			ready = append(ready, gateway.ReadyCheck{Name: "connection " + name, Advisory: true, Check: func(context.Context) error {
 				if s := b.BreakerState(); s == "open" {
 					return errors.New("circuit breaker open")
 				}
@@ -188,9 +188,9 @@ func Build(ctx context.Context, o Options) (a *App, err error) {
 		return nil, fmt.Errorf("identity: %w", err)
 	}
 
-	if a.vault != nil {
-		v := a.vault
-		ready = append(ready, gateway.ReadyCheck{Name: "vault", Check: v.Health}) // reachable, unsealed, logged in
+	// The tokenizer must be able to run: Vault reachable, unsealed, logged in.
+	if h, ok := tok.(interface{ Health(context.Context) error }); ok {
+		ready = append(ready, gateway.ReadyCheck{Name: "vault", Check: h.Health})
 	}
 
 	a.Pipeline = &pipeline.Pipeline{
