@@ -111,7 +111,7 @@ func (p *Pipeline) Run(ctx context.Context, req Request) (resp Response, err err
 		case d.Code == CodeNotFound:
 			rec.Operation = ""
 		}
-		rs := withoutUnknownNames(d, known)
+		rs := withoutUnknownNames(d)
 		rec.Decision = reasons(rs)
 		return Response{}, &Error{Code: d.Code, Detail: denialDetail(rs)}
 	}
@@ -357,7 +357,7 @@ func connectorDetail(code string) string {
 // withoutUnknownNames rewrites the message of a check that failed on a
 // name the scopes do not know (client, inquiry, operation), which would
 // otherwise quote the caller's text.
-func withoutUnknownNames(d scopes.Decision, clientKnown bool) []scopes.Reason {
+func withoutUnknownNames(d scopes.Decision) []scopes.Reason {
 	rs := append([]scopes.Reason(nil), d.Reasons...)
 	for i := range rs {
 		if rs[i].Passed {
