@@ -172,7 +172,11 @@ func (s *Server) v1(h func(w http.ResponseWriter, r *http.Request, in reqInfo) e
 		err := func() error {
 			raw, err := authn.BearerToken(r)
 			if err != nil {
-				return s.unauthenticated(r, id, "an expert assertion is required: Authorization: Bearer <JWT>")
+				detail := "an expert assertion is required: Authorization: Bearer <JWT>"
+				if r.Header.Get("Authorization") != "" {
+					detail = "the Authorization header does not hold a well-formed Bearer assertion"
+				}
+				return s.unauthenticated(r, id, detail)
 			}
 			p, err := s.opts.Verifier.Verify(ctx, raw)
 			if err != nil {
@@ -462,7 +466,11 @@ func jsonProblem(err error) string {
 		}
 		return "a value has the wrong type"
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return "unknown member " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		if len(name) > 66 || strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return "an unknown member"
+		}
+		return "unknown member " + name
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return "truncated"
 	}
