@@ -1,6 +1,8 @@
 package connectors
 
 import (
+	"compress/flate"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -194,7 +196,7 @@ func newRetryPolicy(o HTTPOptions) *retryPolicy {
 // what wait the vendor asked for (0 = none named).
 func (p *retryPolicy) classify(resp *resty.Response, err error) (time.Duration, bool) {
 	if err != nil {
-		if errors.Is(err, resty.ErrResponseBodyTooLarge) || errors.Is(err, context.Canceled) ||
+		if errors.Is(err, resty.ErrResponseBodyTooLarge) || badEncoding(err) || errors.Is(err, context.Canceled) ||
 			errors.Is(err, context.DeadlineExceeded) {
 			return 0, false
 		}
@@ -314,6 +316,8 @@ func TransportError(op string, err error) error {
 		return fmt.Errorf("%s: timed out: %w", op, context.DeadlineExceeded)
 	case errors.Is(err, resty.ErrResponseBodyTooLarge):
 		return fmt.Errorf("%s: response body over the size limit: %w", op, ErrUpstream)
+	case badEncoding(err):
+		return fmt.Errorf("%s: response body does not decode as its Content-Encoding says: %w", op, ErrUpstream)
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
@@ -324,6 +328,17 @@ func TransportError(op string, err error) error {
 		return fmt.Errorf("%s: network error (%s): %w", op, oe.Op, ErrUnavailable)
 	}
 	return fmt.Errorf("%s: transport error: %w", op, ErrUnavailable)
+}
+
+// badEncoding reports whether err is a compressed body that does not
+// decompress (a gzip header or checksum that is wrong, corrupt deflate
+// data): the upstream sent an unusable answer, which a retry does not mend
+// (ErrUpstream, like a malformed body). A gzip stream that merely ends
+// early reads as io.ErrUnexpectedEOF, the same as a transfer cut short,
+// and stays a transient transport error.
+func badEncoding(err error) bool {
+	var corrupt flate.CorruptInputError
+	return errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.As(err, &corrupt)
 }
 
 // DecodeJSON decodes a response body into v. A body that is not the JSON

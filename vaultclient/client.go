@@ -146,6 +146,11 @@ func (c *Client) Close() error {
 	}
 	if first {
 		c.revokeLogin()
+		// A closed client keeps no keep-alive connections (and their
+		// goroutines) to Vault. The clone shares the client's transport.
+		if hc := c.api.CloneConfig().HttpClient; hc != nil {
+			hc.CloseIdleConnections()
+		}
 	}
 	return nil
 }

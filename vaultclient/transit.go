@@ -289,11 +289,12 @@ func (c *Client) batch(ctx context.Context, op, path string, body map[string]any
 		if errors.As(err, &ve) && ve.Status == http.StatusBadRequest && len(data.Results) == n {
 			return data.Results, nil
 		}
-		if errors.Is(err, ErrRejected) {
-			// The key may have gone since we checked it; check it again
-			// on the next call rather than trusting the cache.
-			c.forgetKey(path[strings.LastIndex(path, "/")+1:])
-		}
+		// The key may have gone since we checked it (rejected, or Vault
+		// down, sealed or restarted with empty storage); check it again on
+		// the next call rather than trusting the cache. Otherwise a token
+		// allowed to create keys would have Vault upsert a missing key on
+		// encrypt, with flags cxgate never checked.
+		c.forgetKey(path[strings.LastIndex(path, "/")+1:])
 		return nil, err
 	}
 	if len(data.Results) != n {
