@@ -29,6 +29,10 @@ type Record struct {
 	// Inputs are the fields written by an update, with their input kind.
 	Inputs   []Field  `json:"inputs,omitempty"`
 	Decision []Reason `json:"decision,omitempty"`
+	// Stage is "write_intent" for the record an update writes before it
+	// reaches the client's system (its Outcome is "pending"); the record
+	// of the outcome follows with the same request id. Empty otherwise.
+	Stage string `json:"stage,omitempty"`
 	// Outcome is "ok" or a problem code (forbidden, tokenizer_unavailable...).
 	Outcome   string  `json:"outcome"`
 	Status    int     `json:"status"`

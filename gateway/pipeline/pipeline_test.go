@@ -502,3 +502,29 @@ func TestFilterTokenizeExchange(t *testing.T) {
 		t.Fatalf("exchange: %v %v", resp.Data, perr)
 	}
 }
+
+// TestWriteNotMadeWhenItCannotBeAudited: an update first records its
+// intent; when that record cannot be written, the write never reaches the
+// client's system.
+func TestWriteNotMadeWhenItCannotBeAudited(t *testing.T) {
+	f := newFixture(t)
+	gb2 := scopes.Principal{Subject: "e", Tier: 2, MFA: true, Country: "GB", Clients: []string{"acme-retail"}}
+	addr, _ := f.tok.Tokenizer.Tokenize(context.Background(), "acme-retail", []pii.Item{{Type: pii.Address, Value: "221B Baker Street"}})
+	input := map[string]any{"shipping_address.address1": addr[0]}
+	f.aud.Fail = errors.New("disk full")
+	_, perr := f.run(t, gb2, "address_change", "change_address", `{"order_number":"1001"}`, input)
+	if perr == nil || perr.Code != CodeAuditUnavailable || perr.Written {
+		t.Fatalf("got %+v, want audit_unavailable and nothing written", perr)
+	}
+	if len(f.shop.updates) != 0 {
+		t.Fatal("the write reached the connector although it could not be audited")
+	}
+	f.aud.Fail = nil
+	if _, perr := f.run(t, gb2, "address_change", "change_address", `{"order_number":"1001"}`, input); perr != nil {
+		t.Fatal(perr)
+	}
+	recs := f.aud.Records()
+	if n := len(recs); n < 2 || recs[n-2].Stage != "write_intent" || recs[n-2].Outcome != "pending" || recs[n-1].Outcome != "ok" || recs[n-1].RequestID != recs[n-2].RequestID {
+		t.Fatalf("a write leaves an intent record then its outcome: %+v", recs[max(0, n-2):])
+	}
+}

@@ -179,6 +179,15 @@ func (p *Pipeline) Run(ctx context.Context, req Request) (resp Response, err err
 		for i, w := range writes {
 			set[i] = connectors.Assignment{Field: w.in.Path, Value: w.value}
 		}
+		// A write is recorded before it happens: if even that record
+		// cannot be written, nothing is written to the client's system.
+		// The record of the outcome follows as for every request.
+		intent := *rec
+		intent.Outcome, intent.Status, intent.Stage = "pending", 0, "write_intent"
+		if werr := p.Audit.Write(&intent); werr != nil {
+			p.log().Error("audit write failed before a write; nothing written", "request", rec.RequestID, "err", werr)
+			return Response{}, &Error{Code: CodeAuditUnavailable, Detail: "the write could not be recorded, so it was not made", Err: werr}
+		}
 		r, cerr := conn.Update(ctx, connectors.Update{Resource: op.Resource, Match: match, Set: set, Fields: op.Paths(), IdempotencyKey: req.IdempotencyKey})
 		err, records, single = cerr, []connectors.Record{r}, true
 		wrote = cerr == nil
