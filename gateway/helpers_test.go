@@ -14,7 +14,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/cxgate/cxgate/gateway/authn"
 	"github.com/cxgate/cxgate/gateway/config"
 	"github.com/cxgate/cxgate/gateway/dev"
 	"github.com/cxgate/cxgate/internal/logging"
@@ -95,16 +94,6 @@ func (h *harness) expert(t *testing.T, name string) dev.Expert {
 		t.Fatalf("no expert %s", name)
 	}
 	return x
-}
-
-// sign mints an assertion for a principal of the test's own.
-func (h *harness) sign(t *testing.T, p authn.Principal) string {
-	t.Helper()
-	tok, err := h.env.Signer.Sign(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
 }
 
 type result struct {
