@@ -340,6 +340,17 @@ func (s *Server) runOperation(w http.ResponseWriter, r *http.Request, in reqInfo
 		return err
 	}
 	if replay != nil {
+		// A replay answers again what was written once: it is an access
+		// too, so it is audited (and withheld if it cannot be).
+		code := ""
+		if replay.status != http.StatusOK {
+			var stored Problem
+			_ = json.Unmarshal(replay.body, &stored)
+			code = stored.Code
+		}
+		if err := s.opts.Pipeline.Replayed(in.id, in.who.Subject, target.Client, target.Inquiry, target.Operation, code); err != nil {
+			return err
+		}
 		w.Header().Set("Idempotent-Replayed", "true")
 		for k, v := range replay.header {
 			w.Header().Set(k, v)

@@ -496,6 +496,11 @@ func TestIdempotency(t *testing.T) {
 	if n := zendeskWrites(h, "4101"); n != 1 {
 		t.Fatalf("the sandbox saw %d writes, want 1", n)
 	}
+	// The replay is an access too: audited under its own request id.
+	if log, err := os.ReadFile(h.env.AuditPath); err != nil || !strings.Contains(string(log), `"request_id":"`+again.header.Get("X-Request-Id")+`"`) ||
+		!strings.Contains(string(log), `"stage":"idempotent_replay"`) {
+		t.Fatalf("no audit record of the replay (%v)", err)
+	}
 
 	other := strings.Replace(body, "Replacement sent.", "Refund sent.", 1)
 	conflict := wantProblem(t, post("retry-1", other), 409, gateway.CodeIdempotencyConflict)

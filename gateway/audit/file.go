@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -64,7 +65,8 @@ type FileSink struct {
 	seq    uint64
 	prev   string
 	offset int64
-	dirty  bool
+
+	dirty atomic.Bool // written since the last flush (FsyncInterval)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -162,11 +164,11 @@ func (s *FileSink) Write(rec *Record) error {
 // once per batch (FsyncAlways) and acknowledges each writer.
 func (s *FileSink) run() {
 	defer s.wg.Done()
-	var tick <-chan time.Time
 	if s.opts.Fsync == FsyncInterval {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		tick = t.C
+		// The flush runs beside the writer, never in its way: a slow disk
+		// delays durability by a tick, not every request behind it.
+		s.wg.Add(1)
+		go s.flushEvery(time.Second)
 	}
 	for {
 		select {
@@ -182,12 +184,6 @@ func (s *FileSink) run() {
 				break
 			}
 			s.writeBatch(batch)
-		case <-tick:
-			if s.dirty {
-				if s.f.Sync() == nil {
-					s.dirty = false
-				}
-			}
 		case <-s.done:
 			for {
 				select {
@@ -197,6 +193,25 @@ func (s *FileSink) run() {
 					return
 				}
 			}
+		}
+	}
+}
+
+// flushEvery syncs the file to stable storage on a ticker until Close.
+func (s *FileSink) flushEvery(d time.Duration) {
+	defer s.wg.Done()
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			if s.dirty.Swap(false) {
+				if s.f.Sync() != nil {
+					s.dirty.Store(true)
+				}
+			}
+		case <-s.done:
+			return
 		}
 	}
 }
@@ -230,7 +245,9 @@ func (s *FileSink) writeBatch(batch []*pending) {
 	}
 	s.offset += int64(buf.Len())
 	s.seq, s.prev = seq, prev
-	s.dirty = s.opts.Fsync == FsyncInterval
+	if s.opts.Fsync == FsyncInterval {
+		s.dirty.Store(true)
+	}
 	for _, p := range ok {
 		p.err <- nil
 	}

@@ -184,7 +184,7 @@ func Start(ctx context.Context, o Options) (e *Env, err error) {
 		}
 		sb.SetBaseURL(url)
 		c.BaseURL = url
-		c.RateLimit = 0 // the sandboxes have their own limits
+		c.RateLimit = 0 // the vendor defaults apply, as in production (the sandboxes enforce vendor-like limits too)
 		secrets[c.Credentials.String()] = sb.Credentials()
 		e.Sandboxes.URLs[c.Name] = url
 	}

@@ -178,3 +178,22 @@ func (p *Pipeline) Reject(requestID, expert, route, code, detail string) error {
 	}
 	return err
 }
+
+// Replayed records an answer replayed for a retried write (same
+// Idempotency-Key): the expert sees the stored answer again, so the access
+// is audited like any other. The error is audit_unavailable when it cannot
+// be recorded; the replay is then withheld.
+//
+// code is "" for a stored success, else the stored problem's code.
+func (p *Pipeline) Replayed(requestID, expert, client, inquiry, operation, code string) error {
+	rec := &audit.Record{RequestID: requestID, Expert: expert, Client: client, Inquiry: inquiry,
+		Operation: operation, Route: "operation", Stage: "idempotent_replay"}
+	var err error
+	if code != "" {
+		err = &Error{Code: code}
+	}
+	if e := p.finish(rec, p.now(), err); e != nil {
+		return e
+	}
+	return nil
+}
