@@ -29,7 +29,6 @@ const (
 	CodeMethodNotAllowed    = "method_not_allowed"     // 405
 	CodeUnsupportedMedia    = "unsupported_media_type" // 415
 	CodeIdempotencyConflict = "idempotency_conflict"   // 409: same Idempotency-Key, different request
-	CodeNotReady            = "not_ready"              // 503 from /readyz
 )
 
 var statusOf = map[string]int{
@@ -37,7 +36,7 @@ var statusOf = map[string]int{
 	CodeLocationDenied: 403, CodeNotFound: 404, CodeInvalidParams: 400, CodeRateLimited: 429,
 	CodeUpstreamUnavailable: 503, CodeUpstreamError: 502, CodeTokenizerUnavailable: 503, CodeInternal: 500,
 	CodeAuditUnavailable: 503, CodePayloadTooLarge: 413, CodeMethodNotAllowed: 405,
-	CodeUnsupportedMedia: 415, CodeIdempotencyConflict: 409, CodeNotReady: 503,
+	CodeUnsupportedMedia: 415, CodeIdempotencyConflict: 409,
 }
 
 var titleOf = map[string]string{
@@ -58,7 +57,6 @@ var titleOf = map[string]string{
 	CodeMethodNotAllowed:     "Method not allowed",
 	CodeUnsupportedMedia:     "Unsupported media type",
 	CodeIdempotencyConflict:  "Idempotency-Key reused for a different request",
-	CodeNotReady:             "Not ready",
 }
 
 // Problem is an RFC 9457 problem detail with cxgate's code and request id.
