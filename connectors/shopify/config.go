@@ -3,8 +3,6 @@ package shopify
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -114,7 +112,7 @@ func parseConfig(cfg connectors.ConnectionConfig) (config, []connectors.Problem)
 		name: cfg.Name, auth: cfg.Auth, version: cfg.APIVersion, creds: cfg.Credentials, conn: cfg,
 		lineItems: defaultLineItems, fulfillments: defaultFulfillments, throttleMaxWait: defaultThrottleWait,
 	}
-	if base, msg := checkBaseURL(cfg.BaseURL); msg != "" {
+	if base, msg := connectors.CheckBaseURL(cfg.BaseURL, "https://acme.myshopify.com"); msg != "" {
 		add("base_url", msg)
 	} else {
 		c.baseURL = base
@@ -164,49 +162,12 @@ func parseConfig(cfg connectors.ConnectionConfig) (config, []connectors.Problem)
 	return c, probs
 }
 
-// checkBaseURL accepts the shop's https://SHOP.myshopify.com (or another
-// https host, e.g. an egress proxy) and plain http only on loopback
-// (sandboxes).
-func checkBaseURL(raw string) (string, string) {
-	if strings.TrimSpace(raw) == "" {
-		return "", "required: the shop's admin host, e.g. https://acme.myshopify.com"
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return "", "must be an absolute URL such as https://acme.myshopify.com"
-	}
-	switch {
-	case u.User != nil:
-		return "", "must not carry credentials; use credentials:"
-	case u.RawQuery != "" || u.Fragment != "":
-		return "", "must not have a query or fragment"
-	case u.Path != "" && u.Path != "/":
-		return "", "must be the shop's root (no path); cxgate adds /admin/api/VERSION/graphql.json"
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		host := u.Hostname()
-		ip := net.ParseIP(host)
-		if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-			return "", "must use https (plain http is allowed only for a loopback sandbox)"
-		}
-	default:
-		return "", "must use https"
-	}
-	return u.Scheme + "://" + u.Host, ""
-}
-
 // Open builds a connector for one connection. It does no network I/O:
 // tokens are fetched on the first call.
 func Open(_ context.Context, cfg connectors.ConnectionConfig, deps connectors.Deps) (connectors.Connector, error) {
 	c, probs := parseConfig(cfg)
 	if len(probs) > 0 {
-		msgs := make([]string, len(probs))
-		for i, p := range probs {
-			msgs[i] = p.Key + ": " + p.Message
-		}
-		return nil, fmt.Errorf("shopify connection %q: %s: %w", cfg.Name, strings.Join(msgs, "; "), connectors.ErrInvalid)
+		return nil, connectors.ConfigError("shopify", cfg.Name, probs)
 	}
 	return newConnector(c, deps), nil
 }

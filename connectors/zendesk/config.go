@@ -3,8 +3,6 @@ package zendesk
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -59,7 +57,7 @@ func parseConfig(cfg connectors.ConnectionConfig) (config, []connectors.Problem)
 	var probs []connectors.Problem
 	add := func(key, msg string) { probs = append(probs, connectors.Problem{Key: key, Message: msg}) }
 	c := config{name: cfg.Name, auth: cfg.Auth, scope: defaultScope, maxPages: defaultMaxPages, creds: cfg.Credentials, conn: cfg}
-	if base, msg := checkBaseURL(cfg.BaseURL); msg != "" {
+	if base, msg := connectors.CheckBaseURL(cfg.BaseURL, "https://globex.zendesk.com"); msg != "" {
 		add("base_url", msg)
 	} else {
 		c.baseURL = base
@@ -104,48 +102,12 @@ func parseConfig(cfg connectors.ConnectionConfig) (config, []connectors.Problem)
 	return c, probs
 }
 
-// checkBaseURL accepts https://SUBDOMAIN.zendesk.com (or any https host,
-// for host-mapped accounts) and plain http only on loopback (sandboxes).
-func checkBaseURL(raw string) (string, string) {
-	if strings.TrimSpace(raw) == "" {
-		return "", "required: the account's URL, e.g. https://globex.zendesk.com"
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return "", "must be an absolute URL such as https://globex.zendesk.com"
-	}
-	switch {
-	case u.User != nil:
-		return "", "must not carry credentials; use credentials:"
-	case u.RawQuery != "" || u.Fragment != "":
-		return "", "must not have a query or fragment"
-	case u.Path != "" && u.Path != "/":
-		return "", "must be the account root (no path); cxgate adds /api/v2"
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		host := u.Hostname()
-		ip := net.ParseIP(host)
-		if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-			return "", "must use https (plain http is allowed only for a loopback sandbox)"
-		}
-	default:
-		return "", "must use https"
-	}
-	return u.Scheme + "://" + u.Host, ""
-}
-
 // Open builds a connector for one connection. It does no network I/O:
 // tokens are fetched on the first call.
 func Open(_ context.Context, cfg connectors.ConnectionConfig, deps connectors.Deps) (connectors.Connector, error) {
 	c, probs := parseConfig(cfg)
 	if len(probs) > 0 {
-		msgs := make([]string, len(probs))
-		for i, p := range probs {
-			msgs[i] = p.Key + ": " + p.Message
-		}
-		return nil, fmt.Errorf("zendesk connection %q: %s: %w", cfg.Name, strings.Join(msgs, "; "), connectors.ErrInvalid)
+		return nil, connectors.ConfigError("zendesk", cfg.Name, probs)
 	}
 	return newConnector(c, deps), nil
 }
