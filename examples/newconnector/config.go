@@ -2,11 +2,8 @@ package newconnector
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
-	"strings"
 
 	"github.com/cxgate/cxgate/connectors"
 )
@@ -24,9 +21,8 @@ func Factory() connectors.Factory {
 // named by its config key.
 func Check(cfg connectors.ConnectionConfig) []connectors.Problem {
 	var probs []connectors.Problem
-	u, err := url.Parse(cfg.BaseURL)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && strings.HasPrefix(u.Host, "127.0.0.1:"))) {
-		probs = append(probs, connectors.Problem{Key: "base_url", Message: "want https://<account>.hearth.example.com"})
+	if _, msg := connectors.CheckBaseURL(cfg.BaseURL, "https://<account>.hearth.example.com"); msg != "" {
+		probs = append(probs, connectors.Problem{Key: "base_url", Message: msg})
 	}
 	if cfg.Auth != "" && cfg.Auth != "client_credentials" {
 		probs = append(probs, connectors.Problem{Key: "auth", Message: "hearth supports client_credentials only"})
@@ -43,7 +39,7 @@ func Check(cfg connectors.ConnectionConfig) []connectors.Problem {
 // Open builds the connector without I/O (the token comes on first use).
 func Open(_ context.Context, cfg connectors.ConnectionConfig, deps connectors.Deps) (connectors.Connector, error) {
 	if probs := Check(cfg); len(probs) > 0 {
-		return nil, fmt.Errorf("hearth connection %q: %s: %s: %w", cfg.Name, probs[0].Key, probs[0].Message, connectors.ErrInvalid)
+		return nil, connectors.ConfigError(Type, cfg.Name, probs)
 	}
 	log := deps.Logger
 	if log == nil {
