@@ -12,7 +12,7 @@ import (
 func (d *doc) accounts() {
 	n := len(d.toks)
 	next := 0
-	for _, h := range d.hot {
+	for _, h := range d.route[rAccount] {
 		i := int(h)
 		if i < next {
 			continue
@@ -110,7 +110,7 @@ func (d *doc) accountValue(i int, kind acctKind) {
 		}
 		j++
 	}
-	if j >= n || strings.ContainsAny(d.gap(j), "@") {
+	if j >= n || hasByte(d.gap(j), '@') {
 		return
 	}
 	tk := d.toks[j]

@@ -42,55 +42,58 @@ func germanStreetSuffix(l string) bool {
 	if len(l) < 6 {
 		return false
 	}
-	var sufs []string
+	// suf reports l ending in x after at least three more bytes
+	suf := func(x string) bool { return len(l) >= len(x)+3 && l[len(l)-len(x):] == x }
 	switch l[len(l)-1] {
 	case 'e':
-		sufs = []string{"straße", "strasse", "gasse", "allee", "chaussee"}
+		return suf("straße") || suf("strasse") || suf("gasse") || suf("allee") || suf("chaussee")
 	case 'r':
-		sufs = []string{"str", "ufer"}
+		return suf("str") || suf("ufer")
 	case 'g':
-		sufs = []string{"weg", "ring", "steig"}
+		return suf("weg") || suf("ring") || suf("steig")
 	case 'z':
-		sufs = []string{"platz"}
+		return suf("platz")
 	case 't':
-		sufs = []string{"markt"}
+		return suf("markt")
 	case 'd':
-		sufs = []string{"pfad"}
+		return suf("pfad")
 	case 'm':
-		sufs = []string{"damm"}
-	default:
-		return false
-	}
-	for _, suf := range sufs {
-		if strings.HasSuffix(l, suf) && len(l) >= len(suf)+3 {
-			return true
-		}
+		return suf("damm")
 	}
 	return false
 }
 
 func (d *doc) addresses() {
 	n := len(d.toks)
-	all := d.seen&cueAddress != 0 // lower-case German streets are not hot words
-	for h := 0; h < n; h++ {
-		i := h
-		if !all {
-			if h >= len(d.hot) {
-				break
-			}
-			i = int(d.hot[h])
+	// A text that mentions an address is read word by word: lower-case German
+	// streets ("hauptstraße 5") are not hot words. Only hot words and words
+	// with a German street ending can start an address, so those two lists
+	// are merged in text order instead of visiting every word.
+	all := d.seen&cueAddress != 0
+	hot, german := d.route[rAddress], d.german
+	if !all {
+		german = nil
+	}
+	for len(hot) > 0 || len(german) > 0 {
+		var i int
+		deStreet := false // germanStreetSuffix of the word
+		if len(german) == 0 || len(hot) > 0 && hot[0] < german[0] {
+			i, hot = int(hot[0]), hot[1:]
+			deStreet = hasBit(d.deStreet, i)
+		} else {
+			i, german, deStreet = int(german[0]), german[1:], true
 		}
 		tk := d.toks[i]
-		w := d.word(i)
+		fl := tk.flags()
 		switch {
-		case tk.flags()&tHasDigit != 0 && isHouseNumber(w):
+		case fl&tHasDigit != 0 && isHouseNumber(d.word(i)):
 			if d.streetAfterNumber(i) {
 				continue
 			}
-		case tk.flags()&tAlpha != 0 && tk.lx&wStreetPre != 0:
+		case fl&tAlpha != 0 && tk.lx&wStreetPre != 0:
 			d.streetTypeFirst(i)
-		case tk.flags()&tAlpha != 0 && (tk.flags()&tUpper1 != 0 || d.seen&cueAddress != 0) && (tk.lx&wStreetDE != 0 || germanStreetSuffix(d.lw(i))) &&
-			(tk.flags()&tUpper1 != 0 || d.hasCue(i, 6, cueAddress)):
+		case fl&tAlpha != 0 && (fl&tUpper1 != 0 || all) && (tk.lx&wStreetDE != 0 || deStreet) &&
+			(fl&tUpper1 != 0 || d.hasCue(i, 6, cueAddress)):
 			d.germanStreet(i)
 		}
 		if tk.lx&wAddrTrigger != 0 {
@@ -98,7 +101,7 @@ func (d *doc) addresses() {
 			d.poBox(i)
 			d.germanPrepStreet(i)
 		}
-		if tk.flags()&tHasDigit != 0 && i+1 < n && d.toks[i].e < d.toks[i+1].s && (d.text[d.toks[i].e] == '-' || d.text[d.toks[i].e] == '/' || d.text[d.toks[i].e] == ',') {
+		if fl&tHasDigit != 0 && i+1 < n && tk.e < d.toks[i+1].s && (d.text[tk.e] == '-' || d.text[tk.e] == '/' || d.text[tk.e] == ',') {
 			d.houseCompound(i)
 		}
 	}
@@ -142,7 +145,7 @@ func (d *doc) germanPrepStreet(i int) {
 	}
 	end := int(d.toks[x].e)
 	after := d.gap(x + 1)
-	if x+1 < n && !strings.ContainsAny(after, ",.;\n") {
+	if x+1 < n && !hasAnyByte(after, ",.;\n") {
 		if l := d.lw(x + 1); l != "nicht" && l != "und" && l != "in" {
 			return
 		}
@@ -161,7 +164,7 @@ func (d *doc) houseCompound(i int) {
 	s := i
 	if i > 0 && d.gap(i) == "-" && d.toks[i-1].e-d.toks[i-1].s == 1 && d.fl(i-1, tAllUpper) {
 		s = i - 1
-		if s > 0 && !strings.ContainsAny(d.gap(s), " \n:") {
+		if s > 0 && !hasAnyByte(d.gap(s), " \n:") {
 			return
 		}
 	}
@@ -173,7 +176,7 @@ func (d *doc) houseCompound(i int) {
 		return
 	}
 	g := d.gap(s)
-	if !(s == 0 || strings.Contains(g, "\n") || strings.Contains(g, ":") || d.hasCue(s, 6, cueAddress)) {
+	if !(s == 0 || hasByte(g, '\n') || hasByte(g, ':') || d.hasCue(s, 6, cueAddress)) {
 		return
 	}
 	if !d.fl(e+1, tUpper1) {
@@ -692,7 +695,7 @@ func (d *doc) afterAddress(s int) bool {
 func (d *doc) postcodes() {
 	n := len(d.toks)
 	next := 0
-	for _, h := range d.hot {
+	for _, h := range d.route[rNums] { // postcodes have digits
 		i := int(h)
 		if i < next {
 			continue
@@ -769,7 +772,7 @@ func (d *doc) postcodes() {
 // "post code", "code postal", "CP" within four words before.
 func (d *doc) postcodeCue(i int) bool {
 	for j := i - 1; j >= 0 && j >= i-4; j-- {
-		if strings.Contains(d.gap(j+1), "\n") && j < i-1 {
+		if hasByte(d.gap(j+1), '\n') && j < i-1 {
 			return false
 		}
 		tk := d.toks[j]
@@ -844,7 +847,7 @@ func (d *doc) cityAfter(i int) bool {
 	}
 	// the city ends the line or is followed by a comma / country
 	after := d.gap(i + 2)
-	return i+2 >= len(d.toks) || strings.ContainsAny(after, ",\n.") || d.toks[i+2].flags()&tUpper1 != 0
+	return i+2 >= len(d.toks) || hasAnyByte(after, ",\n.") || d.toks[i+2].flags()&tUpper1 != 0
 }
 
 // cityBefore: "Mumbai 400001", "Mumbai - 400 001", "Bengaluru, 560001".
@@ -885,13 +888,13 @@ func (d *doc) alphaPostcode(i int, w string) {
 		}
 	}
 	W := strings.ToUpper(w)
-	if i+1 < n && d.gap(i+1) == " " {
+	if i+1 < n && d.gap(i+1) == " " && (d.toks[i+1].flags()&tAllUpper != 0 || cue) {
 		inw := strings.ToUpper(d.word(i + 1))
-		if (d.toks[i+1].flags()&tAllUpper != 0 || cue) && ukOutward(W) && ukInward(inw) && d.endsNumber(int(d.toks[i+1].e)) {
+		if ukOutward(W) && ukInward(inw) && d.endsNumber(int(d.toks[i+1].e)) {
 			d.add(int(d.toks[i].s), int(d.toks[i+1].e), pii.Postcode, 2)
 			return
 		}
-		if len(W) == 3 && len(inw) == 3 && (d.toks[i+1].flags()&tAllUpper != 0 || cue) && caPostcode(W, inw) {
+		if len(W) == 3 && len(inw) == 3 && caPostcode(W, inw) {
 			d.add(int(d.toks[i].s), int(d.toks[i+1].e), pii.Postcode, 2)
 			return
 		}

@@ -25,7 +25,7 @@ func (d *doc) dobs() {
 		}
 		// the date within the next words on the same line
 		for k := i + 1; k < n && k <= i+8; k++ {
-			if strings.Contains(d.gap(k), "\n") && k > i+2 {
+			if hasByte(d.gap(k), '\n') && k > i+2 {
 				break
 			}
 			if e, ok := d.dateAt(k, d.lw(i) == "birthday" || d.lw(i) == "geburtstag" || strings.HasPrefix(d.lw(i), "anivers") || d.lw(i) == "bday"); ok {
@@ -48,7 +48,7 @@ func (d *doc) dobs() {
 			continue
 		}
 		for k := i + 1; k < n && int(d.toks[k].s) < e+12; k++ {
-			if int(d.toks[k].s) >= e && d.toks[k].lx&cueDOB != 0 && (d.toks[k].flags()&tAllUpper != 0 || int(d.toks[k].s)-e <= 14) && !strings.ContainsAny(d.text[e:d.toks[k].s], ".,\n;") {
+			if int(d.toks[k].s) >= e && d.toks[k].lx&cueDOB != 0 && (d.toks[k].flags()&tAllUpper != 0 || int(d.toks[k].s)-e <= 14) && !hasAnyByte(d.text[e:d.toks[k].s], ".,\n;") {
 				d.add(int(d.toks[i].s), e, pii.DOB, 2)
 				break
 			}

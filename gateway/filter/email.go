@@ -74,20 +74,13 @@ func (d *doc) emails() {
 		d.add(s, e, pii.Email, 3)
 		off = e
 	}
-	for _, h := range d.hot {
+	if d.seen&wAtWord == 0 {
+		return
+	}
+	for _, h := range d.route[rEmail] {
 		i := int(h)
-		tk := d.toks[i]
-		if tk.flags()&tAlpha == 0 {
-			continue
-		}
-		switch l := tk.e - tk.s; {
-		case l == 2 && (d.text[tk.s]|0x20) == 'a', (l == 6 || l == 4) && (d.text[tk.s]|0x20) == 'a', l == 7 && (d.text[tk.s]|0x20) == 'a':
-		case l == 4 && (d.text[tk.s]|0x20) == 'c':
-		default:
-			continue
-		}
-		w := d.lw(i)
-		if w == "at" || w == "arroba" || w == "arobase" || w == "chez" {
+		// "at", "arroba", "arobase", "chez": the lexicon's at-words
+		if tk := d.toks[i]; tk.lx&wAtWord != 0 && tk.flags()&tAlpha != 0 {
 			d.obfuscatedEmail(i)
 		}
 	}
@@ -117,16 +110,24 @@ func validDomain(dom string, knownTLD bool) bool {
 	if len(dom) < 4 || len(dom) > 253 {
 		return false
 	}
-	labels := strings.Split(dom, ".")
-	if len(labels) < 2 {
+	if strings.IndexByte(dom, '.') < 0 {
 		return false
 	}
-	for _, l := range labels {
+	var tld string
+	for rest := dom; ; {
+		l := rest
+		k := strings.IndexByte(rest, '.')
+		if k >= 0 {
+			l, rest = rest[:k], rest[k+1:]
+		}
 		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
 			return false
 		}
+		if k < 0 {
+			tld = l
+			break
+		}
 	}
-	tld := labels[len(labels)-1]
 	if len(tld) < 2 {
 		return false
 	}
@@ -195,17 +196,17 @@ func (d *doc) obfuscatedEmail(i int) {
 	j := i + 1
 	labels := 1
 	spelled := false
-	var b strings.Builder
-	b.WriteString(d.word(j))
+	var buf [64]byte // most domains fit: no allocation
+	b := append(buf[:0], d.word(j)...)
 	for j+1 < len(d.toks) && labels < 10 {
 		g := d.gap(j + 1)
 		if g == "." || g == "-" {
 			if g == "." {
 				labels++
 			}
-			b.WriteString(g)
+			b = append(b, g...)
 			j++
-			b.WriteString(d.word(j))
+			b = append(b, d.word(j)...)
 			continue
 		}
 		// " dot ", "[dot]", "(dot)"
@@ -214,9 +215,9 @@ func (d *doc) obfuscatedEmail(i int) {
 			if closes(strings.TrimLeft(g, " "), g2) || (strings.TrimSpace(g) == "" && strings.TrimSpace(g2) == "" && g != "" && g2 != "") {
 				spelled = true
 				labels++
-				b.WriteByte('.')
+				b = append(b, '.')
 				j += 2
-				b.WriteString(d.word(j))
+				b = append(b, d.word(j)...)
 				continue
 			}
 		}
@@ -225,7 +226,7 @@ func (d *doc) obfuscatedEmail(i int) {
 	if labels < 2 {
 		return
 	}
-	dom := b.String()
+	dom := string(b)
 	if !validDomain(dom, spelled || !bracketed) {
 		return
 	}

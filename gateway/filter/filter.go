@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -126,20 +127,22 @@ func New(cfg Config) (*Filter, error) {
 // Find returns the PII in text: sorted by Start, never overlapping, with
 // code-point offsets.
 func (f *Filter) Find(text string) ([]Finding, error) {
-	spans, err := f.spans(text)
+	d, spans, err := f.scan(text)
 	if err != nil {
 		return nil, err
 	}
-	return codePoints(text, spans), nil
+	defer f.release(d)
+	return codePoints(text, spans, d.marks), nil
 }
 
 // FindBytes is Find with byte offsets instead of code points, for callers
 // that slice the Go string themselves.
 func (f *Filter) FindBytes(text string) ([]Finding, error) {
-	spans, err := f.spans(text)
+	d, spans, err := f.scan(text)
 	if err != nil {
 		return nil, err
 	}
+	defer f.release(d)
 	out := make([]Finding, len(spans))
 	for i, s := range spans {
 		out[i] = Finding{Type: s.typ, Start: s.s, End: s.e}
@@ -209,15 +212,16 @@ func (f *Filter) MaskWith(text string, mask MaskFunc) (Result, error) {
 	if mask == nil {
 		mask = Placeholder
 	}
-	spans, err := f.spans(text)
+	d, spans, err := f.scan(text)
 	if err != nil {
 		return Result{}, err
 	}
+	defer f.release(d)
 	repl := make([]string, len(spans))
 	for i, s := range spans {
 		repl[i] = mask(s.typ, text[s.s:s.e])
 	}
-	return Result{Text: replace(text, spans, repl), Findings: codePoints(text, spans)}, nil
+	return Result{Text: replace(text, spans, repl), Findings: codePoints(text, spans, d.marks)}, nil
 }
 
 // Tokenize replaces every finding with a token from tok, minted for client.
@@ -229,10 +233,13 @@ func (f *Filter) Tokenize(ctx context.Context, tok Tokenizer, client, text strin
 	if tok == nil {
 		return Result{}, errors.New("tokenize: no tokenizer configured")
 	}
-	spans, err := f.spans(text)
+	d, spans, err := f.scan(text)
 	if err != nil {
 		return Result{}, err
 	}
+	// the doc goes back to the pool before the tokenizer's network call
+	spans, marks := slices.Clone(spans), d.marks
+	f.release(d)
 	if len(spans) == 0 {
 		return Result{Text: text, Findings: []Finding{}}, nil
 	}
@@ -272,7 +279,7 @@ func (f *Filter) Tokenize(ctx context.Context, tok Tokenizer, client, text strin
 		}
 		repl[i] = t
 	}
-	return Result{Text: replace(text, spans, repl), Findings: codePoints(text, spans)}, nil
+	return Result{Text: replace(text, spans, repl), Findings: codePoints(text, spans, marks)}, nil
 }
 
 // span is a finding in byte offsets, used internally.
@@ -282,17 +289,22 @@ type span struct {
 	norm string
 }
 
-func (f *Filter) spans(text string) ([]span, error) {
+// scan finds the spans of text. They live in the returned doc's scratch
+// space: the caller reads them, then gives the doc back with release.
+func (f *Filter) scan(text string) (*doc, []span, error) {
 	if len(text) > f.max {
-		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(text), f.max)
+		return nil, nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(text), f.max)
 	}
 	d := f.pool.Get().(*doc)
 	d.reset(text)
 	d.run()
-	out := d.resolve()
+	return d, d.resolve(), nil
+}
+
+// release returns d to the pool; nothing scan returned may be used after.
+func (f *Filter) release(d *doc) {
 	d.reset("")
 	f.pool.Put(d)
-	return out, nil
 }
 
 func replace(text string, spans []span, repl []string) string {
@@ -313,24 +325,23 @@ func replace(text string, spans []span, repl []string) string {
 }
 
 // codePoints converts sorted byte spans to code-point findings in one pass.
-func codePoints(text string, spans []span) []Finding {
+// marks are the scanner's: ASCII text needs no conversion, and valid UTF-8
+// is counted eight bytes at a time.
+func codePoints(text string, spans []span, marks uint8) []Finding {
 	out := make([]Finding, len(spans))
-	ascii := true
-	for i := 0; i < len(text); i++ {
-		if text[i] >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
+	if marks&markNonASCII == 0 {
 		for i, s := range spans {
 			out[i] = Finding{Type: s.typ, Start: s.s, End: s.e}
 		}
 		return out
 	}
+	count := runeCount
+	if marks&markInvalid != 0 {
+		count = utf8.RuneCountInString // an invalid byte counts as one
+	}
 	pos, cp := 0, 0
 	advance := func(to int) int {
-		cp += utf8.RuneCountInString(text[pos:to])
+		cp += count(text[pos:to])
 		pos = to
 		return cp
 	}

@@ -1,6 +1,9 @@
 package filter
 
 import (
+	"bytes"
+	"encoding/binary"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -239,13 +242,15 @@ func newLexicon() *lexicon {
 	for c := 0; c < 256; c++ {
 		switch {
 		case c >= '0' && c <= '9':
-			l.cls[c] = clsDigit
+			l.cls[c] = clsDigit | clsASCIIWord
 		case c >= 'a' && c <= 'z':
-			l.cls[c] = clsLower
+			l.cls[c] = clsLower | clsASCIIWord
 		case c >= 'A' && c <= 'Z':
-			l.cls[c] = clsUpper
+			l.cls[c] = clsUpper | clsASCIIWord
 		case c >= 0x80:
 			l.cls[c] = clsHigh
+		case c == '$':
+			l.cls[c] = clsCurrency
 		}
 	}
 	return l
@@ -257,40 +262,100 @@ const (
 	clsLower uint8 = 2
 	clsUpper uint8 = 4
 	clsHigh  uint8 = 16 // a byte of a multi-byte rune: decode it
+	// clsASCIIWord marks ASCII letters and digits, so the scanner's inner
+	// loop tests one bit
+	clsASCIIWord uint8 = 8
+	clsWord            = clsASCIIWord | clsHigh
+	// clsOtherLetter is never in the table: the scanner's mark for a letter
+	// outside ASCII that has no case (or a digit outside ASCII, which counts
+	// as a letter too)
+	clsOtherLetter uint8 = 128
+
+	clsCurrency uint8 = 32 // '$'
 )
 
-// lexTable is an open-addressing hash table over the lexicon for the
-// scanner's one lookup per word: FNV-1a over the (already lower-cased)
-// bytes, 8-byte slots (hash check bits and an index) so the table stays in
-// cache, and one string comparison on a hit.
+// Scanner marks (doc.marks). A separator's byte class is or-ed in as is, so
+// markCurrency is clsCurrency.
+const (
+	markCurrency       = clsCurrency // '$', '€', '£', '¥', '₹'
+	markToken    uint8 = 64          // a word that may start a cxgate token
+	markNonASCII uint8 = 128         // a byte outside ASCII
+	markInvalid  uint8 = 1           // a byte that is not valid UTF-8 (never a separator's class)
+)
+
+// lexTable is an open-addressing hash table over the words of the lexicon
+// (all are at most lexKeyMax bytes), for the scanner's one lookup per word. A word of up to 24 bytes
+// is read as three little-endian 64-bit integers straight from the
+// lower-cased text (zero-padded: words hold no NUL byte, so the integers
+// identify the word), hashed by multiplication and compared as integers:
+// no string comparison, no per-byte hashing. Slots are 4 bytes (16 bits of
+// hash tag, 16 bits of index) so the slot array stays in the L1 cache, and
+// a miss rarely touches a key.
 type lexTable struct {
-	mask  uint32
-	slots []uint64 // high 32 bits: hash bits; low 32: index+1 into keys (0 = empty)
-	keys  []string
+	shift uint8    // 64 - log2(len(slots))
+	slots []uint32 // high 16 bits: hash tag; low 16: index+1 into keys (0 = empty)
+	keys  [][3]uint64
 	vals  []lex
 }
 
-func fnv1a(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
+// lexKeyMax is the longest word the table holds; the scanner looks up only
+// words up to this length.
+const lexKeyMax = 24
+
+// lexHash mixes a word's key integers; the table indexes by its top bits.
+func lexHash(k0, k1, k2 uint64) uint64 {
+	h := k0 * 0x9e3779b97f4a7c15
+	if k1 != 0 {
+		h ^= (k1 ^ k2*0xc2b2ae3d27d4eb4f) * 0xff51afd7ed558ccd
+		h ^= h >> 29
 	}
 	return h
 }
 
-func newLexTable(m map[string]lex) lexTable {
-	size := 1
-	for size < 2*len(m) {
-		size <<= 1
+// lexKey reads the word b[s:e] (e-s <= lexKeyMax) as key integers. b must
+// extend at least lexKeyMax bytes past s (the scanner pads its buffer).
+func lexKey(b []byte, s, e int) (k0, k1, k2 uint64) {
+	l := e - s
+	b = b[s : s+lexKeyMax]
+	k0 = binary.LittleEndian.Uint64(b)
+	if l < 8 {
+		return k0 & (1<<(8*uint(l)) - 1), 0, 0
 	}
-	t := lexTable{mask: uint32(size - 1), slots: make([]uint64, size)}
-	for k, v := range m {
-		t.keys = append(t.keys, k)
-		t.vals = append(t.vals, v)
-		h := fnv1a(k)
-		slot := h>>32<<32 | uint64(len(t.keys))
-		for i := uint32(h) & t.mask; ; i = (i + 1) & t.mask {
+	k1 = binary.LittleEndian.Uint64(b[8:])
+	if l < 16 {
+		return k0, k1 & (1<<(8*uint(l-8)) - 1), 0
+	}
+	k2 = binary.LittleEndian.Uint64(b[16:])
+	if l < 24 {
+		k2 &= 1<<(8*uint(l-16)) - 1
+	}
+	return k0, k1, k2
+}
+
+func newLexTable(m map[string]lex) lexTable {
+	var words []string
+	for k := range m {
+		if len(k) <= lexKeyMax && strings.IndexByte(k, 0) < 0 {
+			words = append(words, k)
+		}
+	}
+	slices.Sort(words) // the table's layout does not depend on map order
+	bits := uint8(4)
+	for 1<<bits < 2*len(words) {
+		bits++
+	}
+	t := lexTable{shift: 64 - bits, slots: make([]uint32, 1<<bits)}
+	mask := uint32(1<<bits - 1)
+	var buf [2 * lexKeyMax]byte
+	for _, w := range words {
+		copy(buf[:], w)
+		clear(buf[len(w):])
+		k0, k1, k2 := lexKey(buf[:], 0, len(w))
+		t.keys = append(t.keys, [3]uint64{k0, k1, k2})
+		t.vals = append(t.vals, m[w])
+		h := lexHash(k0, k1, k2)
+		slot := uint32(h)&0xffff0000 | uint32(len(t.keys))
+		for i := uint32(h >> t.shift); ; i = (i + 1) & mask {
 			if t.slots[i] == 0 {
 				t.slots[i] = slot
 				break
@@ -300,17 +365,21 @@ func newLexTable(m map[string]lex) lexTable {
 	return t
 }
 
-// get looks up a lower-case word.
-func (t *lexTable) get(w string) lex {
-	h := fnv1a(w)
-	for i := uint32(h) & t.mask; ; i = (i + 1) & t.mask {
-		s := t.slots[i]
-		if s == 0 {
+// get returns the classes of the lower-case word b[s:e] (at most lexKeyMax
+// bytes, no NUL byte); b must extend lexKeyMax bytes past s (lexKey).
+func (t *lexTable) get(b []byte, s, e int) lex {
+	k0, k1, k2 := lexKey(b, s, e)
+	h := lexHash(k0, k1, k2)
+	tag := uint32(h) & 0xffff0000
+	mask := uint32(len(t.slots) - 1)
+	for i := uint32(h >> t.shift); ; i = (i + 1) & mask {
+		sl := t.slots[i&mask]
+		if sl == 0 {
 			return 0
 		}
-		if s>>32 == h>>32 {
-			k := int(uint32(s)) - 1
-			if t.keys[k] == w {
+		if sl&0xffff0000 == tag {
+			k := int(sl&0xffff) - 1
+			if key := &t.keys[k]; key[0] == k0 && key[1] == k1 && key[2] == k2 {
 				return t.vals[k]
 			}
 		}
@@ -344,6 +413,9 @@ func (l *lexicon) lookup(w string, buf []byte) lex {
 				return 0
 			}
 		}
+	}
+	if len(b) <= lexKeyMax && bytes.IndexByte(b, 0) < 0 {
+		return l.table.get(buf, 0, len(b)) // buf extends past b: lexKey reads whole integers
 	}
 	return l.words[string(b)]
 }

@@ -61,20 +61,12 @@ func (d *doc) endsNumber(e int) bool {
 	return true
 }
 
-func (d *doc) digitsOf(i, j int) string {
-	var b strings.Builder
-	for k := i; k <= j; k++ {
-		b.WriteString(d.word(k))
-	}
-	return b.String()
-}
-
 // cards: 13-19 digits, bare or in groups split by one space or dash,
 // passing Luhn and an issuer range. 13-digit numbers need a card cue.
 func (d *doc) cards() {
 	var ends []int
 	next := 0
-	for _, h := range d.hot {
+	for _, h := range d.route[rNums] { // cards are digits
 		i := int(h)
 		if i < next {
 			continue
@@ -93,10 +85,19 @@ func (d *doc) cards() {
 			if !d.endsNumber(int(d.toks[j].e)) && k == len(ends)-1 {
 				continue
 			}
-			num := d.digitsOf(i, j)
-			if len(num) < 13 || len(num) > 19 || !cardGrouping(d, i, j) {
+			l := 0
+			for x := i; x <= j; x++ {
+				l += int(d.toks[x].e - d.toks[x].s)
+			}
+			if l < 13 || l > 19 || !cardGrouping(d, i, j) {
 				continue
 			}
+			var nb [19]byte
+			b := nb[:0]
+			for x := i; x <= j; x++ {
+				b = append(b, d.word(x)...)
+			}
+			num := string(b) // does not escape: no allocation
 			if !luhn(num) || !cardIssuer(num) {
 				continue
 			}
@@ -229,7 +230,7 @@ func upperASCII(c byte) byte {
 func (d *doc) ibans() {
 	var buf [40]byte
 	next := 0
-	for _, h := range d.hot {
+	for _, h := range d.route[rNums] { // IBANs have check digits
 		i := int(h)
 		if i < next {
 			continue
@@ -303,7 +304,7 @@ func mod97(b []byte) bool {
 // SSN cue; area 001-899 except 666, group and serial not zero.
 func (d *doc) ssns() {
 	next := 0
-	for _, h := range d.hot {
+	for _, h := range d.route[rNums] { // SSNs are digits
 		i := int(h)
 		if i < next {
 			continue
@@ -350,7 +351,7 @@ func ssnRange(n string) bool {
 // ninos: UK National Insurance numbers, "QQ 12 34 56 C" shapes.
 func (d *doc) ninos() {
 	next := 0
-	for _, h := range d.hot {
+	for _, h := range d.route[rNINO] {
 		i := int(h)
 		if i < next {
 			continue
@@ -366,27 +367,27 @@ func (d *doc) ninos() {
 		if !isLetter(w[0]) || !isLetter(w[1]) {
 			continue
 		}
-		var digits []byte
+		digits := 0 // after the prefix, with a glued suffix letter
 		j := i
 		switch {
 		case len(w) == 9 && allDigits(w[2:8]) && isLetter(w[8]):
-			digits = []byte(w[2:])
+			digits = 7
 		case len(w) == 8 && allDigits(w[2:]):
-			digits = []byte(w[2:])
+			digits = 6
 		case len(w) == 2:
-			for j+1 < len(d.toks) && len(digits) < 6 && d.gap(j+1) == " " && d.toks[j+1].flags()&tDigit != 0 {
+			for j+1 < len(d.toks) && digits < 6 && d.gap(j+1) == " " && d.toks[j+1].flags()&tDigit != 0 {
 				j++
-				digits = append(digits, d.word(j)...)
+				digits += int(d.toks[j].e - d.toks[j].s)
 			}
-			if len(digits) != 6 {
+			if digits != 6 {
 				continue
 			}
 		default:
 			continue
 		}
 		suffix := byte(0)
-		if len(digits) == 7 {
-			suffix = digits[6]
+		if digits == 7 {
+			suffix = w[8]
 		} else if j+1 < len(d.toks) && d.gap(j+1) == " " && d.toks[j+1].e-d.toks[j+1].s == 1 && d.toks[j+1].flags()&tAlpha != 0 {
 			suffix = d.text[d.toks[j+1].s]
 			j++
@@ -432,7 +433,7 @@ func ninoPrefix(a, b byte) bool {
 // IPv6 addresses, both validated with net/netip.
 func (d *doc) ips() {
 	next := 0
-	for _, h := range d.hot {
+	for _, h := range d.route[rNums] { // IPv4 addresses are digits
 		i := int(h)
 		if i < next || i+3 >= len(d.toks) {
 			continue
@@ -528,7 +529,7 @@ func (d *doc) ipv6() {
 func (d *doc) versionSentence(i int) bool {
 	for j := i - 1; j >= 0 && j >= i-10; j-- {
 		g := d.gap(j + 1)
-		if strings.ContainsAny(g, "\n!?") || strings.Contains(g, ". ") {
+		if hasAnyByte(g, "\n!?") || strings.Contains(g, ". ") {
 			return false
 		}
 		if d.toks[j].lx&cueVersion != 0 {

@@ -108,7 +108,7 @@ func (d *doc) brandAt(s, e int) bool {
 	n := len(d.toks)
 	if e+1 < n {
 		g := d.gap(e + 1)
-		if strings.Contains(g, "&") || strings.HasPrefix(g, " + ") {
+		if hasByte(g, '&') || strings.HasPrefix(g, " + ") {
 			// "Ben & Jerry's" is a brand; "Ethan & Lily" are people
 			x := e + 2
 			for x < n && x < e+4 && d.gap(x) == " " {
@@ -133,7 +133,7 @@ func (d *doc) brandAt(s, e int) bool {
 	}
 	if s > 0 {
 		g := d.gap(s)
-		if strings.Contains(g, "&") && e+1 < n && (d.gap(e+1) == "'" || d.gap(e+1) == "’") {
+		if hasByte(g, '&') && e+1 < n && (d.gap(e+1) == "'" || d.gap(e+1) == "’") {
 			return true
 		}
 		// "the Jack Wolfskin jacket", "a sandália Carmen Steffens", "linha Maria Filó"
@@ -164,7 +164,7 @@ func (d *doc) addPerson(s, e int, rank int8) {
 
 func (d *doc) persons() {
 	next := 0
-	for _, h := range d.hot {
+	for _, h := range d.route[rPerson] {
 		i := int(h)
 		if i < next {
 			continue
@@ -186,13 +186,15 @@ func (d *doc) persons() {
 		if lx&(cueName|wNameCue) != 0 {
 			d.personAfterNameCue(i)
 		}
-		d.personAfterIntro(i)
+		if lx&wIntro != 0 { // "I'm", "am", "bin", "suis", "sou", "is", "aqui", "here"
+			d.personAfterIntro(i)
+		}
 		if lx&wGiven != 0 && tk.flags()&tUpper1 != 0 {
 			d.personFromList(i)
 		} else if lx&wSurname != 0 && lx&wAmbiguous == 0 && tk.flags()&tUpper1 != 0 {
 			d.personFromSurname(i)
 		}
-		if tk.flags()&tUpper1 != 0 && (i == 0 || strings.Contains(d.gap(i), "\n")) {
+		if tk.flags()&tUpper1 != 0 && (i == 0 || hasByte(d.gap(i), '\n')) {
 			d.personLine(i)
 		}
 	}
@@ -209,7 +211,7 @@ func (d *doc) personLine(i int) {
 	}
 	if e+1 < n {
 		g := d.gap(e + 1)
-		if !strings.Contains(g, "\n") || strings.TrimSpace(g) != "" {
+		if !hasByte(g, '\n') || strings.TrimSpace(g) != "" {
 			return
 		}
 	} else if strings.TrimSpace(d.gap(n)) != "" {
@@ -280,10 +282,10 @@ func (d *doc) lineStart(i int) bool {
 		if x == 0 {
 			return strings.TrimSpace(strings.Trim(g, "-*>\"'")) == ""
 		}
-		if strings.ContainsAny(g, "\n") {
+		if hasByte(g, '\n') {
 			return true
 		}
-		if strings.ContainsAny(g, ".!?") {
+		if hasAnyByte(g, ".!?") {
 			return true
 		}
 		l := d.lw(x - 1)
@@ -325,7 +327,7 @@ func (d *doc) personAfterGreeting(i int) {
 		}
 	}
 	after := d.gap(e + 1)
-	if e+1 < n && !strings.ContainsAny(after, ",!\n.:;-") && d.toks[k].lx&wGiven == 0 {
+	if e+1 < n && !hasAnyByte(after, ",!\n.:;-") && d.toks[k].lx&wGiven == 0 {
 		switch d.lw(e + 1) {
 		case "here", "from", "speaking", "hier", "ici", "aqui":
 		default:
@@ -346,14 +348,14 @@ var signoffGlue = map[string]bool{"you": true, "so": true, "much": true, "a": tr
 func (d *doc) personAfterSignoff(i int) {
 	n := len(d.toks)
 	k := i + 1
-	for k < n && k < i+6 && (d.toks[k].lx&wSignoff != 0 || signoffGlue[d.lw(k)]) && !strings.Contains(d.gap(k), "\n") {
+	for k < n && k < i+6 && (d.toks[k].lx&wSignoff != 0 || signoffGlue[d.lw(k)]) && !hasByte(d.gap(k), '\n') {
 		k++
 	}
 	if k >= n {
 		return
 	}
 	g := d.gap(k)
-	sep := strings.ContainsAny(g, ",\n") || strings.Contains(g, "- ") || strings.Contains(g, "—")
+	sep := hasAnyByte(g, ",\n") || strings.Contains(g, "- ") || strings.Contains(g, "—")
 	if !sep && g != " " && g != "! " && g != "!\n" {
 		return
 	}
@@ -372,7 +374,7 @@ func (d *doc) personAfterSignoff(i int) {
 	}
 	// the name ends its line unless it is a listed given name ("Thanks Sarah for ...")
 	after := d.gap(e + 1)
-	endOfLine := e+1 >= n || strings.ContainsAny(after, "\n") || strings.TrimSpace(after) == "." || strings.TrimSpace(after) == "!" ||
+	endOfLine := e+1 >= n || hasByte(after, '\n') || strings.TrimSpace(after) == "." || strings.TrimSpace(after) == "!" ||
 		strings.HasPrefix(strings.TrimSpace(after), ",")
 	if !endOfLine && d.toks[k].lx&wGiven == 0 {
 		return
@@ -407,7 +409,7 @@ func (d *doc) personAfterNameCue(i int) {
 			return
 		}
 		// one unlisted word after "contact" or "called" is too weak
-		if e == k && d.toks[k].lx&(wGiven|wSurname) == 0 && !strings.Contains(d.gap(i+1), ":") && l != "chez" {
+		if e == k && d.toks[k].lx&(wGiven|wSurname) == 0 && !hasByte(d.gap(i+1), ':') && l != "chez" {
 			return
 		}
 		d.addPerson(k, e, 2)
@@ -423,7 +425,7 @@ func (d *doc) personAfterNameCue(i int) {
 				qualified = k < n && d.gap(k) == " " && d.toks[k].flags()&tUpper1 != 0
 			}
 		}
-		if !qualified && k < n && d.toks[k].lx&cueIs == 0 && !strings.Contains(d.gap(k), ":") && d.gap(k) != "'" {
+		if !qualified && k < n && d.toks[k].lx&cueIs == 0 && !hasByte(d.gap(k), ':') && d.gap(k) != "'" {
 			return
 		}
 		if k < n && d.gap(k) == "'" && d.lw(k) == "s" { // name's
@@ -565,7 +567,7 @@ func (d *doc) personFromSurname(i int) {
 	p := d.toks[i-1]
 	if g == " " && p.flags()&tUpper1 != 0 && p.lx&wGiven == 0 && d.isNameTok(i-1, false) && p.lx&wSurname == 0 {
 		// the word before must not start a sentence with an ordinary capital
-		if i-1 > 0 && !strings.ContainsAny(d.gap(i-1), ".!?\n") {
+		if i-1 > 0 && !hasAnyByte(d.gap(i-1), ".!?\n") {
 			d.addPerson(i-1, d.nameSeq(i, 2, false), 1)
 			return
 		}

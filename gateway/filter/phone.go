@@ -181,7 +181,7 @@ func (d *doc) phones() {
 	n := len(d.toks)
 	var ends []int
 	next := 0
-	for _, h := range d.hot {
+	for _, h := range d.route[rNums] { // phones are digits
 		i := int(h)
 		if i < next {
 			continue

@@ -11,7 +11,7 @@ import (
 // right after its cue word, never a whole sentence.
 func (d *doc) protect() {
 	t := d.text
-	if strings.Contains(t, "cx") {
+	if d.marks&markToken != 0 {
 		for _, sp := range pii.FindTokens(t) {
 			d.protectSpan(sp.Start, sp.End, true)
 		}
@@ -21,13 +21,8 @@ func (d *doc) protect() {
 			d.protectSpan(m[0], m[1], true)
 		}
 	}
-	bizCues := cueOrder | cueTracking | cueTicket | cueSKU | cueCoupon | cueSerial | cueCustomer | cueCarrier
-	next := 0
-	for _, h := range d.hot {
+	for _, h := range d.route[rProtect] {
 		i := int(h)
-		if i < next {
-			continue
-		}
 		tk := d.toks[i]
 		if tk.lx&bizCues != 0 {
 			d.protectAfterCue(i)
@@ -63,15 +58,8 @@ func (d *doc) protectBrands() {
 		return
 	}
 	n := len(d.toks)
-	next := 0
-	for _, h := range d.hot {
+	for _, h := range d.route[rBrand] {
 		i := int(h)
-		if i < next {
-			continue
-		}
-		if d.toks[i].flags()&tUpper1 == 0 || d.toks[i].lx&wBrandFirst == 0 {
-			continue
-		}
 		for k := i; k < n && k < i+4; k++ {
 			if k > i {
 				g := d.gap(k)
@@ -81,7 +69,7 @@ func (d *doc) protectBrands() {
 			}
 			phrase := d.lowRange(int(d.toks[i].s), int(d.toks[k].e))
 			if d.f.lex.brands[phrase] || strings.Contains(phrase, "’") && d.f.lex.brands[strings.ReplaceAll(phrase, "’", "'")] ||
-				strings.Contains(phrase, ".") && d.f.lex.brands[strings.ReplaceAll(phrase, ".", "")] {
+				hasByte(phrase, '.') && d.f.lex.brands[strings.ReplaceAll(phrase, ".", "")] {
 				d.protectSpan(int(d.toks[i].s), int(d.toks[k].e), false, notPerson()...)
 			}
 		}
@@ -132,12 +120,12 @@ func (d *doc) idFiller(i int) bool {
 func (d *doc) protectAfterCue(i int) {
 	cue := d.toks[i].lx
 	j := i + 1
-	for k := 0; k < 4 && j < len(d.toks) && d.idFiller(j) && d.toks[j].flags()&tHasDigit == 0; k++ {
+	for k := 0; k < 4 && j < len(d.toks) && d.toks[j].flags()&tHasDigit == 0 && d.idFiller(j); k++ {
 		j++
 	}
 	for first := true; j < len(d.toks); first = false {
 		g := d.gap(j)
-		if strings.ContainsAny(g, "\n@") || len(g) > 4 {
+		if hasAnyByte(g, "\n@") || len(g) > 4 {
 			return
 		}
 		if !first {
@@ -209,7 +197,7 @@ func (d *doc) protectVersion(i int) {
 	for j := i + 1; j < len(d.toks) && j <= i+4; j++ {
 		tk := d.toks[j]
 		if tk.flags()&tHasDigit == 0 {
-			if strings.ContainsAny(d.gap(j), ".\n") {
+			if hasAnyByte(d.gap(j), ".\n") {
 				return
 			}
 			continue
@@ -310,7 +298,7 @@ func (d *doc) protectShapes(i int) {
 func (d *doc) protectMaskedCards() {
 	t := d.text
 	next := 0
-	for _, h := range d.hot {
+	for _, h := range d.route[rNums] { // masked cards end in digits
 		i := int(h)
 		if i < next {
 			continue
@@ -336,12 +324,11 @@ func (d *doc) protectMaskedCards() {
 
 // protectPrices protects amounts next to a currency sign or code.
 func (d *doc) protectPrices() {
-	t := d.text
-	if d.seen&wCurrency == 0 && !strings.ContainsAny(t, "$€£¥₹") {
+	if d.seen&wCurrency == 0 && d.marks&markCurrency == 0 {
 		return
 	}
 	next := 0
-	for _, h := range d.hot {
+	for _, h := range d.route[rNums] { // prices are digits
 		i := int(h)
 		if i < next {
 			continue

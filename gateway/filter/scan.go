@@ -1,11 +1,12 @@
 package filter
 
 import (
-	"slices"
-	"sort"
+	"encoding/binary"
+	"math/bits"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/cxgate/cxgate/pii"
 )
@@ -63,9 +64,16 @@ type doc struct {
 	prots []prot
 	buf   [96]byte
 	// low is the text with ASCII letters lower-cased, built once per call,
-	// so case-insensitive word tests slice it instead of allocating.
+	// so case-insensitive word tests slice it instead of allocating. It is
+	// a view of lowBuf (no copy): it and every string sliced from it are
+	// valid only until reset, and nothing derived from it may be kept in a
+	// result (results hold offsets, types and freshly built strings only).
 	low    string
 	lowBuf []byte
+	// marks say what the scanner saw (markCurrency ...), so that passes
+	// that need a currency sign or a token are skipped when there is none,
+	// and code-point offsets are computed the fast way when they can be.
+	marks uint8
 	// addrEnds are the byte ends of street addresses, so postcodes can use
 	// "right after an address" as context.
 	addrEnds []int
@@ -75,10 +83,22 @@ type doc struct {
 	seen lex
 	// sorted is set once prots are sorted by start (after protect).
 	sorted bool
+	// scratch space for sorting, and the spans resolve returns
+	protBuf []prot
+	candBuf []cand
+	out     []span
 	// hot are the words any detector can start at: with a digit, a capital,
 	// a non-ASCII letter, a word class other than stop word, or glued to
 	// "_-@./'". Plain lower-case words, most of any chat, are skipped.
 	hot []int32
+	// route are the word lists of the detectors (rNums ...): each a part of
+	// hot, in text order (every word with a digit is hot).
+	route [numRoutes][]int32
+	// german are the words that are not hot but end like a German street
+	// name ("hauptstraße"): the address detector reads them when the text
+	// mentions an address. deStreet is the set of hot words that do.
+	german   []int32
+	deStreet []uint64
 }
 
 func (d *doc) reset(text string) {
@@ -88,11 +108,20 @@ func (d *doc) reset(text string) {
 	d.prots = d.prots[:0]
 	d.addrEnds = d.addrEnds[:0]
 	d.seen = 0
+	d.marks = 0
 	d.sorted = false
 	d.hot = d.hot[:0]
+	for k := range d.route {
+		d.route[k] = d.route[k][:0]
+	}
+	d.german = d.german[:0]
+	d.deStreet = d.deStreet[:0]
 	d.low = ""
 	if cap(d.toks) > 1<<18 || cap(d.lowBuf) > 4<<20 { // do not keep huge buffers alive in the pool
 		d.toks, d.cands, d.prots, d.lowBuf = nil, nil, nil, nil
+		d.hot, d.german, d.deStreet, d.maxEnd, d.addrEnds = nil, nil, nil, nil, nil
+		d.route = [numRoutes][]int32{}
+		d.protBuf, d.candBuf, d.out = nil, nil, nil
 	}
 }
 
@@ -100,6 +129,11 @@ func (d *doc) reset(text string) {
 // detectors can consult them; resolution happens in resolve.
 func (d *doc) run() {
 	d.tokenize()
+	d.detect()
+}
+
+// detect runs the protections and the detectors on the scanned words.
+func (d *doc) detect() {
 	d.protect()
 	d.sortProts()
 	en := &d.f.enabled
@@ -166,118 +200,288 @@ const notStart = wStop | wCommon | wParticle | wState | wMonth | wCity | wDirect
 
 // tokenize splits the text into words and looks each alphabetic word up in
 // the lexicon. This is the only pass over every byte besides the allow
-// patterns; detectors then work on words.
+// patterns (and the lower-casing copy); detectors then work on words.
 func (d *doc) tokenize() {
 	t := d.text
 	n := len(t)
-	if cap(d.lowBuf) < n {
-		d.lowBuf = make([]byte, n)
+	// lowBuf is the lower-cased text plus lexKeyMax bytes of padding, so the
+	// lexicon reads words as whole 64-bit integers.
+	if cap(d.lowBuf) < n+lexKeyMax {
+		d.lowBuf = make([]byte, n+lexKeyMax, n+n/4+lexKeyMax)
 	}
-	low := d.lowBuf[:n]
-	for i := 0; i < n; i++ {
-		c := t[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		low[i] = c
-	}
-	d.low = string(low)
+	low := d.lowBuf[:n+lexKeyMax]
+	lowerASCII(low[:n], t)
+	clear(low[n:])
+	d.low = unsafe.String(unsafe.SliceData(low), n)
 	cls := &d.f.lex.cls
+	table := &d.f.lex.table
 	for i := 0; i < n; {
 		c := t[i]
 		k := cls[c]
-		if k == 0 {
+		if k&clsWord == 0 {
+			d.marks |= k
 			i++
 			continue
 		}
 		if k&clsHigh != 0 {
+			d.marks |= markNonASCII
 			r, sz := utf8.DecodeRuneInString(t[i:])
 			if !isWordRune(r) {
+				switch {
+				case r == '€' || r == '£' || r == '¥' || r == '₹':
+					d.marks |= markCurrency
+				case r == utf8.RuneError && sz == 1:
+					d.marks |= markInvalid // (every byte outside a word passes here)
+				}
 				i += sz
 				continue
 			}
 		}
 		start := i
 		var fl uint16
-		digits, letters, upper, lowerN, la := 0, 0, 0, 0, 0
+		// acc is the union of the word's character kinds (clsDigit ...); upper
+		// counts its capitals
+		acc, upper := uint8(0), 0
 		if k&clsUpper != 0 {
 			fl |= tUpper1
 		}
 		for i < n {
-			c = t[i]
-			k = cls[c]
-			if k&clsHigh == 0 {
-				if k == 0 {
-					break
-				}
-				lo, up := int(k&clsLower)>>1, int(k&clsUpper)>>2
-				digits += int(k & clsDigit)
-				lowerN += lo
-				upper += up
-				la += lo + up
+			k = cls[t[i]]
+			if k&clsASCIIWord != 0 {
+				acc |= k
+				upper += int(k&clsUpper) >> 2
 				i++
 				continue
+			}
+			if k&clsHigh == 0 {
+				break
 			}
 			r, sz := utf8.DecodeRuneInString(t[i:])
 			if !isWordRune(r) {
 				break
 			}
 			fl |= tNonASCII
-			if unicode.IsDigit(r) {
-				digits++ // not an ASCII digit: never tDigit
-				letters++
-			} else {
-				letters++
-				if unicode.IsUpper(r) {
-					upper++
-					if i == start {
-						fl |= tUpper1
-					}
-				} else if unicode.IsLower(r) {
-					lowerN++
+			d.marks |= markNonASCII
+			switch {
+			case unicode.IsDigit(r):
+				acc |= clsDigit | clsOtherLetter // not an ASCII digit: never tDigit
+			case unicode.IsUpper(r):
+				acc |= clsUpper
+				upper++
+				if i == start {
+					fl |= tUpper1
 				}
+			case unicode.IsLower(r):
+				acc |= clsLower
+			default:
+				acc |= clsOtherLetter
 			}
 			i += sz
 		}
-		letters += la
-		if digits > 0 {
+		const letters = clsLower | clsUpper | clsOtherLetter
+		if acc&clsDigit != 0 {
 			fl |= tHasDigit
-			if letters == 0 {
+			if acc&letters == 0 {
 				fl |= tDigit
 			}
 		}
-		if letters > 0 {
+		if acc&letters != 0 {
 			fl |= tHasAlpha
-			if digits == 0 {
+			if acc&clsDigit == 0 {
 				fl |= tAlpha
 			}
-			if upper > 0 && lowerN == 0 {
+			if upper > 0 && acc&clsLower == 0 {
 				fl |= tAllUpper
 			}
-			if lowerN > 0 {
+			if acc&clsLower != 0 {
 				fl |= tHasLower
 			}
 		}
 		tk := tok{s: int32(start), e: int32(i)}
-		if fl&tAlpha != 0 && i-start <= 24 {
+		if fl&tAlpha != 0 && i-start <= lexKeyMax {
 			if fl&tNonASCII == 0 {
-				tk.lx = d.f.lex.table.get(d.low[start:i])
+				tk.lx = table.get(low, start, i)
 			} else {
 				tk.lx = d.f.lex.lookup(t[start:i], d.buf[:])
 			}
+		}
+		// a possible cxgate token (pii.FindTokens runs only then): a word that
+		// starts with "cx", or "cx" after a letter outside ASCII
+		if t[start]|0x20 == 'c' && low[start+1] == 'x' || fl&tNonASCII != 0 && strings.Contains(t[start:i], "cx") {
+			d.marks |= markToken
 		}
 		d.seen |= tk.lx // classes only: flags are added below
 		// a capitalised stop word ("The", "Can") starts nothing: names and
 		// streets are unknown or listed words
 		if fl&tHasDigit != 0 || tk.lx&^notStart != 0 || upper > 0 && tk.lx&^notStart == 0 && tk.lx&(wStop|wCommon) == 0 ||
 			upper > 1 || fl&tUpper1 == 0 && upper > 0 ||
-			i < n && strings.IndexByte("_-@./'", t[i]) >= 0 ||
+			i < n && isGlue(t[i]) ||
 			i-start <= 2 && i+1 < n && t[i] == ' ' && isDigit(t[i+1]) { // "ab 12 34 56 c"
-			d.hot = append(d.hot, int32(len(d.toks)))
+			idx := int32(len(d.toks))
+			d.hot = append(d.hot, idx)
+			de := fl&tAlpha != 0 && i-start >= 6 && germanStreetSuffix(d.low[start:i])
+			if de {
+				d.deStreet = setBit(d.deStreet, int(idx))
+			}
+			for r := d.routes(tk.lx, fl, start, i, de); r != 0; r &= r - 1 {
+				k := bits.TrailingZeros16(r)
+				d.route[k] = append(d.route[k], idx)
+			}
+		} else if fl&tAlpha != 0 && i-start >= 6 && germanStreetSuffix(d.low[start:i]) {
+			d.german = append(d.german, int32(len(d.toks)))
 		}
 		tk.lx |= lex(fl) << flagShift
 		d.toks = append(d.toks, tk)
 	}
+}
+
+// Word lists. Each detector that reads words visits only the hot words it
+// can act on, listed by the scanner in text order; routes is the one place
+// that decides, so its conditions must cover every word the detector would
+// act on (they may take more: the detector checks again).
+const (
+	rNums    = iota // a digit: cards, IBANs, SSNs, IPs, postcodes, phones, prices, masked cards
+	rProtect        // protect: business, last-4 and version cues, and digits
+	rBrand          // protectBrands: a capitalised first word of a listed brand
+	rEmail          // emails: the at-words ("at", "arroba", "arobase", "chez")
+	rSecret         // secrets: secret cues and the first letters of vendor keys
+	rNINO           // ninos: two letters, or two letters and digits (8 or 9 long)
+	rAccount        // accounts: bank cues, "cc", a letter before "/" ("a/c")
+	rAddress        // addresses: digits, street words, address triggers, German street endings
+	rPerson         // persons: name cues, listed names, capitalised words starting a line
+	numRoutes
+)
+
+// routes returns the lists (a bit per route) the hot word t[s:e] belongs to.
+func (d *doc) routes(lx lex, fl uint16, s, e int, deStreet bool) uint16 {
+	t := d.text
+	var r uint16
+	if fl&tHasDigit != 0 {
+		r |= 1<<rNums | 1<<rProtect | 1<<rAddress
+	}
+	if lx&(bizCues|cueLast4|cueVersion) != 0 {
+		r |= 1 << rProtect
+	}
+	if fl&tUpper1 != 0 && lx&wBrandFirst != 0 {
+		r |= 1 << rBrand
+	}
+	if fl&tAlpha != 0 && lx&wAtWord != 0 {
+		r |= 1 << rEmail
+	}
+	if lx&cueSecret != 0 || e-s >= 2 && vendorFirst(t[s]) {
+		r |= 1 << rSecret
+	}
+	if fl&tHasAlpha != 0 && fl&tNonASCII == 0 && (e-s == 2 || (e-s == 8 || e-s == 9) && fl&tHasDigit != 0) {
+		r |= 1 << rNINO
+	}
+	if lx&(cueAccount|cueBank) != 0 || t[s:e] == "cc" || e-s == 1 && e < len(t) && t[e] == '/' {
+		r |= 1 << rAccount
+	}
+	if lx&(wStreetPre|wStreetDE|wAddrTrigger) != 0 || deStreet {
+		r |= 1 << rAddress
+	}
+	if fl&tAlpha != 0 && (lx&(wTitle|wGreeting|wSignoff|cueName|wNameCue|wIntro|wGiven|wSurname) != 0 ||
+		fl&tUpper1 != 0 && (len(d.toks) == 0 || hasByte(t[d.toks[len(d.toks)-1].e:s], '\n'))) {
+		r |= 1 << rPerson
+	}
+	return r
+}
+
+// bizCues announce a business identifier (protectAfterCue).
+const bizCues = cueOrder | cueTracking | cueTicket | cueSKU | cueCoupon | cueSerial | cueCustomer | cueCarrier
+
+// setBit sets bit i of the bit set b, growing it as needed.
+func setBit(b []uint64, i int) []uint64 {
+	for len(b) <= i>>6 {
+		b = append(b, 0)
+	}
+	b[i>>6] |= 1 << (i & 63)
+	return b
+}
+
+// hasBit reports bit i of the bit set b.
+func hasBit(b []uint64, i int) bool { return i>>6 < len(b) && b[i>>6]&(1<<(i&63)) != 0 }
+
+// isGlue: the characters that join a word to the next into an identifier,
+// an email or a key ("_-@./'").
+func isGlue(c byte) bool {
+	switch c {
+	case '_', '-', '@', '.', '/', '\'':
+		return true
+	}
+	return false
+}
+
+// load64 reads the first eight bytes of s as a little-endian integer (the
+// compiler makes it one load).
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// runeCount is utf8.RuneCountInString for valid UTF-8: the bytes that do
+// not continue a character (10xxxxxx), counted eight at a time.
+func runeCount(s string) int {
+	n := len(s)
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := load64(s[i : i+8])
+		n -= bits.OnesCount64(x &^ (x << 1) & 0x8080808080808080)
+	}
+	for ; i < len(s); i++ {
+		if s[i]&0xc0 == 0x80 {
+			n--
+		}
+	}
+	return n
+}
+
+// lowerASCII writes src to dst with ASCII letters lower-cased, eight bytes
+// at a time.
+func lowerASCII(dst []byte, src string) {
+	const ones = 0x0101010101010101
+	i := 0
+	for ; i+8 <= len(src); i += 8 {
+		x := load64(src[i : i+8])
+		// per byte, the high bit of (b&0x7f)+(0x80-'A') is set for b >= 'A', that
+		// of (b&0x7f)+(0x80-'Z'-1) for b > 'Z'; bytes >= 0x80 are left alone
+		h := x &^ (0x80 * ones)
+		upper := (h + (0x80-'A')*ones) &^ (h + (0x80-'Z'-1)*ones) &^ x & (0x80 * ones)
+		binary.LittleEndian.PutUint64(dst[i:], x|upper>>2)
+	}
+	for ; i < len(src); i++ {
+		c := src[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst[i] = c
+	}
+}
+
+// hasByte is strings.IndexByte(s, c) >= 0 for the short gaps between words,
+// without the call.
+func hasByte(s string, c byte) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			return true
+		}
+	}
+	return false
+}
+
+// hasAnyByte is strings.ContainsAny for a small set of ASCII characters
+// (which never occur inside a multi-byte character), without building a
+// set per call.
+func hasAnyByte(s, set string) bool {
+	for i := 0; i < len(s); i++ {
+		for j := 0; j < len(set); j++ {
+			if s[i] == set[j] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (d *doc) word(i int) string { return d.text[d.toks[i].s:d.toks[i].e] }
@@ -390,7 +594,7 @@ func (d *doc) protectSpan(s, e int, hard bool, pass ...pii.Type) {
 // sortProts sorts protections by start and keeps a running maximum of their
 // ends, so a candidate only visits protections that can reach it.
 func (d *doc) sortProts() {
-	slices.SortFunc(d.prots, func(a, b prot) int { return a.s - b.s })
+	d.protBuf = mergeSort(d.prots, d.protBuf, func(p *prot) uint64 { return uint64(p.s) })
 	d.maxEnd = d.maxEnd[:0]
 	m := 0
 	for _, p := range d.prots {
@@ -407,7 +611,16 @@ func (d *doc) sortProts() {
 // prefix (rank 3: a Luhn-valid card after "ref" is still a card), cue-forced,
 // or of a type the protection lets through.
 func (d *doc) blocked(c cand) bool {
-	k := sort.Search(len(d.prots), func(i int) bool { return d.prots[i].s >= c.e })
+	// k: the first protection starting at or after c.e (sort.Search, inline)
+	k, hi := 0, len(d.prots)
+	for k < hi {
+		m := int(uint(k+hi) >> 1)
+		if d.prots[m].s < c.e {
+			k = m + 1
+		} else {
+			hi = m
+		}
+	}
 	for k--; k >= 0 && d.maxEnd[k] > c.s; k-- {
 		p := d.prots[k]
 		if p.e <= c.s {
@@ -483,12 +696,8 @@ func (d *doc) resolve() []span {
 	if len(keep) == 0 {
 		return nil
 	}
-	slices.SortFunc(keep, func(a, b cand) int {
-		if a.s != b.s {
-			return a.s - b.s
-		}
-		return b.e - a.e
-	})
+	// by start, longer first
+	d.candBuf = mergeSort(keep, d.candBuf, func(c *cand) uint64 { return uint64(c.s)<<32 | uint64(^uint32(c.e)) })
 	better := func(a, b cand) bool {
 		if a.rank != b.rank {
 			return a.rank > b.rank
@@ -498,7 +707,7 @@ func (d *doc) resolve() []span {
 		}
 		return typeRank(a.typ) > typeRank(b.typ)
 	}
-	var out []span
+	out := d.out[:0]
 	emit := func(s, e int, best cand) {
 		sp := span{s: s, e: e, typ: best.typ}
 		if best.s == s && best.e == e {
@@ -522,7 +731,79 @@ func (d *doc) resolve() []span {
 		cur, best = c, c
 	}
 	emit(cur.s, cur.e, best)
+	d.out = out
 	return d.unglue(out)
+}
+
+// mergeSort sorts xs by key, ascending and stable, using buf as scratch
+// space (grown when needed and returned for reuse). It is a natural merge
+// sort: each pass merges neighbouring ascending runs, so candidates and
+// protections, which are a few runs (every detector scans the text from
+// left to right), sort in a few linear passes; O(n log n) at worst.
+func mergeSort[T any](xs, buf []T, key func(*T) uint64) []T {
+	n := len(xs)
+	if n < 2 {
+		return buf
+	}
+	if cap(buf) < n {
+		buf = make([]T, n)
+	}
+	src, dst := xs, buf[:n]
+	for {
+		for i := 0; i < n; {
+			// the run src[i:m], then the run src[m:e]
+			m, last := i+1, key(&src[i])
+			for m < n {
+				k := key(&src[m])
+				if k < last {
+					break
+				}
+				last = k
+				m++
+			}
+			if m == n {
+				if i == 0 { // one run: sorted
+					if &src[0] != &xs[0] {
+						copy(xs, src)
+					}
+					return buf
+				}
+				copy(dst[i:], src[i:])
+				break
+			}
+			e := m + 1
+			for last = key(&src[m]); e < n; e++ {
+				k := key(&src[e])
+				if k < last {
+					break
+				}
+				last = k
+			}
+			a, b, o := i, m, i
+			ka, kb := key(&src[a]), key(&src[b])
+			for {
+				if kb < ka {
+					dst[o] = src[b]
+					o++
+					if b++; b == e {
+						break
+					}
+					kb = key(&src[b])
+				} else {
+					dst[o] = src[a]
+					o++
+					if a++; a == m {
+						break
+					}
+					ka = key(&src[a])
+				}
+			}
+			o += copy(dst[o:], src[a:m])
+			copy(dst[o:], src[b:e])
+			i = e
+		}
+		src, dst = dst, src
+	}
 }
 
 // unglue widens findings that touch a token character ([A-Za-z0-9_-]) on

@@ -31,7 +31,7 @@ func (d *doc) secrets() {
 	t := d.text
 	n := len(d.toks)
 	next := 0
-	for _, h := range d.hot {
+	for _, h := range d.route[rSecret] {
 		i := int(h)
 		if i < next {
 			continue
@@ -256,7 +256,7 @@ func (d *doc) cuedSecret(i int) {
 		}
 		break
 	}
-	sepSeen := strings.ContainsAny(t[int(d.toks[i].e):p], ":=") || p > int(d.toks[i].e) && strings.Contains(lower(t[int(d.toks[i].e):p]), "is")
+	sepSeen := hasAnyByte(t[int(d.toks[i].e):p], ":=") || p > int(d.toks[i].e) && strings.Contains(lower(t[int(d.toks[i].e):p]), "is")
 	switch l {
 	case "pass", "pw", "code", "codigo", "código", "tan", "pin":
 		if !sepSeen && !(l == "pin" && d.toks[i].flags()&tAllUpper != 0) && kind != secretPIN {
