@@ -91,3 +91,27 @@ func FuzzParseToken(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkFindTokens on text full of near-misses ("cx..." that are not
+// tokens) beside text with real tokens; the baseline is strings.Count of
+// the same prefix, the least any scan must do.
+func BenchmarkFindTokens(b *testing.B) {
+	tok := Token{Kind: KindToken, Type: Email, Version: 1, Payload: make([]byte, 30)}.String()
+	near := strings.Repeat("cxt_email_v1_short cx cxh_ cxt_nope_v1_AAAA ", 1000)
+	real := strings.Repeat("order #1001 for "+tok+" shipped ", 500)
+	for _, c := range []struct{ name, text string }{{"near-misses", near}, {"tokens", real}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.text)))
+			b.ReportAllocs()
+			for b.Loop() {
+				FindTokens(c.text)
+			}
+		})
+		b.Run(c.name+"/baseline-count", func(b *testing.B) {
+			b.SetBytes(int64(len(c.text)))
+			for b.Loop() {
+				strings.Count(c.text, "cx")
+			}
+		})
+	}
+}
