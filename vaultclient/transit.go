@@ -44,10 +44,31 @@ func (c *Client) Tokenize(ctx context.Context, client string, items []pii.Item) 
 	if err := ValidateClient(client); err != nil {
 		return nil, err
 	}
-	key := KeyName(client)
 	if _, err := c.encKey(ctx, client); err != nil {
 		return nil, err
 	}
+	return c.mint(ctx, mintSpec{
+		op: "encrypt", path: c.cfg.TransitMount + "/encrypt/" + KeyName(client), kind: pii.KindToken,
+		input: func(it pii.Item) map[string]string {
+			return map[string]string{"plaintext": base64.StdEncoding.EncodeToString([]byte(it.Value)), "context": typeContext(it.Type)}
+		},
+		output: func(r batchResult) string { return r.Ciphertext },
+	}, items)
+}
+
+// mintSpec is one of the two transit calls that turn items into text of
+// cxgate's format: encrypt (tokens) and hmac (hashes).
+type mintSpec struct {
+	op, path string
+	kind     pii.Kind
+	extra    map[string]any // request members beside batch_input
+	input    func(pii.Item) map[string]string
+	output   func(batchResult) string
+}
+
+// mint sends every valid item in one batch_input call and formats each
+// result; items Vault refuses come back by index in a *pii.BatchError.
+func (c *Client) mint(ctx context.Context, m mintSpec, items []pii.Item) ([]string, error) {
 	out := make([]string, len(items))
 	var bad []pii.ItemError
 	batch := make([]map[string]string, 0, len(items))
@@ -57,30 +78,30 @@ func (c *Client) Tokenize(ctx context.Context, client string, items []pii.Item) 
 			bad = append(bad, pii.ItemError{Index: i, Err: err})
 			continue
 		}
-		batch = append(batch, map[string]string{
-			"plaintext": base64.StdEncoding.EncodeToString([]byte(it.Value)),
-			"context":   typeContext(it.Type),
-		})
+		batch = append(batch, m.input(it))
 		idx = append(idx, i)
 	}
 	if len(batch) > 0 {
-		path := c.cfg.TransitMount + "/encrypt/" + key
-		res, err := c.batch(ctx, "encrypt", path, map[string]any{"batch_input": batch}, len(batch))
+		body := map[string]any{"batch_input": batch}
+		for k, v := range m.extra {
+			body[k] = v
+		}
+		res, err := c.batch(ctx, m.op, m.path, body, len(batch))
 		if err != nil {
 			return nil, err
 		}
 		for j, r := range res {
 			i := idx[j]
 			if r.Error != "" {
-				bad = append(bad, pii.ItemError{Index: i, Err: fmt.Errorf("%w: encrypt: %s", ErrRejected, detail([]string{r.Error}))})
+				bad = append(bad, pii.ItemError{Index: i, Err: fmt.Errorf("%w: %s: %s", ErrRejected, m.op, detail([]string{r.Error}))})
 				continue
 			}
-			ver, payload, err := parseVaultText(r.Ciphertext)
+			ver, payload, err := parseVaultText(m.output(r))
 			if err != nil {
-				bad = append(bad, pii.ItemError{Index: i, Err: fmt.Errorf("%w: encrypt: %w", ErrRejected, err)})
+				bad = append(bad, pii.ItemError{Index: i, Err: fmt.Errorf("%w: %s: %w", ErrRejected, m.op, err)})
 				continue
 			}
-			out[i] = pii.Token{Kind: pii.KindToken, Type: items[i].Type, Version: ver, Payload: payload}.String()
+			out[i] = pii.Token{Kind: m.kind, Type: items[i].Type, Version: ver, Payload: payload}.String()
 		}
 	}
 	return out, batchError(bad)
@@ -178,43 +199,17 @@ func (c *Client) HMAC(ctx context.Context, client string, items []pii.Item) ([]s
 	if err := ValidateClient(client); err != nil {
 		return nil, err
 	}
-	key := HMACKeyName(client)
 	if _, err := c.hmacKey(ctx, client); err != nil {
 		return nil, err
 	}
-	out := make([]string, len(items))
-	var bad []pii.ItemError
-	batch := make([]map[string]string, 0, len(items))
-	idx := make([]int, 0, len(items))
-	for i, it := range items {
-		if err := checkItem(it); err != nil {
-			bad = append(bad, pii.ItemError{Index: i, Err: err})
-			continue
-		}
-		batch = append(batch, map[string]string{"input": base64.StdEncoding.EncodeToString(hmacInput(it))})
-		idx = append(idx, i)
-	}
-	if len(batch) > 0 {
-		path := c.cfg.TransitMount + "/hmac/" + key
-		res, err := c.batch(ctx, "hmac", path, map[string]any{"batch_input": batch, "algorithm": "sha2-256"}, len(batch))
-		if err != nil {
-			return nil, err
-		}
-		for j, r := range res {
-			i := idx[j]
-			if r.Error != "" {
-				bad = append(bad, pii.ItemError{Index: i, Err: fmt.Errorf("%w: hmac: %s", ErrRejected, detail([]string{r.Error}))})
-				continue
-			}
-			ver, mac, err := parseVaultText(r.HMAC)
-			if err != nil {
-				bad = append(bad, pii.ItemError{Index: i, Err: fmt.Errorf("%w: hmac: %w", ErrRejected, err)})
-				continue
-			}
-			out[i] = pii.Token{Kind: pii.KindHash, Type: items[i].Type, Version: ver, Payload: mac}.String()
-		}
-	}
-	return out, batchError(bad)
+	return c.mint(ctx, mintSpec{
+		op: "hmac", path: c.cfg.TransitMount + "/hmac/" + HMACKeyName(client), kind: pii.KindHash,
+		extra: map[string]any{"algorithm": "sha2-256"},
+		input: func(it pii.Item) map[string]string {
+			return map[string]string{"input": base64.StdEncoding.EncodeToString(hmacInput(it))}
+		},
+		output: func(r batchResult) string { return r.HMAC },
+	}, items)
 }
 
 func checkItem(it pii.Item) error {
