@@ -11,12 +11,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/cxgate/cxgate/gateway/config"
 	"github.com/cxgate/cxgate/gateway/dev"
 	"github.com/cxgate/cxgate/internal/logging"
+	"github.com/cxgate/cxgate/internal/testutil"
 )
 
 // harness is the dev system (local tokenizer, sandboxes, example scopes)
@@ -27,23 +27,7 @@ type harness struct {
 	logs *syncBuffer
 }
 
-// syncBuffer is a bytes.Buffer that handlers may write to concurrently.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testutil.SyncBuffer
 
 // start runs the dev system with opts (a debug JSON logger into h.logs
 // unless opts has one) and serves it on loopback until the test ends.

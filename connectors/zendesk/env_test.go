@@ -1,7 +1,6 @@
 package zendesk
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
@@ -13,6 +12,7 @@ import (
 	"github.com/cxgate/cxgate/connectors"
 	zdsandbox "github.com/cxgate/cxgate/connectors/sandbox/zendesk"
 	"github.com/cxgate/cxgate/connectors/sandbox/zendesk/spectest"
+	"github.com/cxgate/cxgate/internal/testutil"
 	"github.com/cxgate/cxgate/scopes/fieldpath"
 )
 
@@ -170,19 +170,4 @@ func (s *testSecrets) Credentials(_ context.Context, _ connectors.CredentialRef,
 	return out, nil
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testutil.SyncBuffer

@@ -19,25 +19,11 @@ import (
 	"sync"
 	"testing"
 	"unicode"
+
+	"github.com/cxgate/cxgate/internal/testutil"
 )
 
-// syncBuffer collects log output written from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testutil.SyncBuffer
 
 // vaultProxy sits between the gateway and the Vault dev server. It counts
 // the transit round trips by kind and keeps every plaintext that crossed

@@ -1,7 +1,6 @@
 package faults
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +18,7 @@ import (
 	"github.com/cxgate/cxgate/gateway/config"
 	"github.com/cxgate/cxgate/gateway/dev"
 	"github.com/cxgate/cxgate/internal/logging"
+	"github.com/cxgate/cxgate/internal/testutil"
 )
 
 // Connection names of the example config (examples/cxgate.yaml).
@@ -48,23 +47,7 @@ type fixture struct {
 	exchangeToken  string
 }
 
-// syncBuffer collects log lines from concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testutil.SyncBuffer
 
 // startSystem runs the dev system with o until the test ends. Rates are
 // unlimited unless o says otherwise (scenarios send bursts), logs go to a

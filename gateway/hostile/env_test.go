@@ -23,6 +23,7 @@ import (
 	"github.com/cxgate/cxgate/gateway/app"
 	"github.com/cxgate/cxgate/gateway/config"
 	"github.com/cxgate/cxgate/gateway/dev"
+	"github.com/cxgate/cxgate/internal/testutil"
 	"github.com/cxgate/cxgate/pii"
 )
 
@@ -383,20 +384,4 @@ func seededPII() ([]string, error) {
 	return out, nil
 }
 
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testutil.SyncBuffer

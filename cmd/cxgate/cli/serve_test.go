@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,26 +18,10 @@ import (
 	"github.com/cxgate/cxgate/connectors"
 	"github.com/cxgate/cxgate/gateway/authn"
 	"github.com/cxgate/cxgate/gateway/dev"
+	"github.com/cxgate/cxgate/internal/testutil"
 )
 
-// lockedBuffer is an io.Writer a running command writes to while the test
-// reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type lockedBuffer = testutil.SyncBuffer
 
 // running is a command executing in the background.
 type running struct {
