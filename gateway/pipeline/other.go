@@ -117,7 +117,7 @@ func (p *Pipeline) Filter(ctx context.Context, req FilterRequest) (res filter.Re
 	case "", "mask":
 		res, err = f.Mask(req.Text)
 	case "tokenize":
-		res, err = f.Tokenize(ctx, tokenizeOnly{p, c.ID}, c.ID, req.Text)
+		res, err = f.Tokenize(ctx, tokenizeOnly{p}, c.ID, req.Text)
 	default:
 		return filter.Result{}, invalid([]ParamError{{Name: "mode", Message: "must be mask or tokenize"}})
 	}
@@ -146,25 +146,10 @@ func (p *Pipeline) Filter(ctx context.Context, req FilterRequest) (res filter.Re
 
 // tokenizeOnly adapts the pipeline's tokenizer (with its timeout and
 // metrics) to the filter's Tokenizer interface.
-type tokenizeOnly struct {
-	p      *Pipeline
-	client string
-}
+type tokenizeOnly struct{ p *Pipeline }
 
 func (t tokenizeOnly) Tokenize(ctx context.Context, client string, items []pii.Item) ([]string, error) {
-	out, err := t.p.timed(ctx, "tokenize", func(ctx context.Context) ([]string, error) {
-		return t.p.Tokenizer.Tokenize(ctx, client, items)
-	})
-	if err == nil {
-		counts := map[pii.Type]int{}
-		for _, it := range items {
-			counts[it.Type]++
-		}
-		for typ, n := range counts {
-			t.p.observer().AddTokens(client, string(typ), n)
-		}
-	}
-	return out, err
+	return t.p.tokenize(ctx, client, items)
 }
 
 // Reject records a request refused before it reached the pipeline

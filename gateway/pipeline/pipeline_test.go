@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -526,5 +527,31 @@ func TestWriteNotMadeWhenItCannotBeAudited(t *testing.T) {
 	recs := f.aud.Records()
 	if n := len(recs); n < 2 || recs[n-2].Stage != "write_intent" || recs[n-2].Outcome != "pending" || recs[n-1].Outcome != "ok" || recs[n-1].RequestID != recs[n-2].RequestID {
 		t.Fatalf("a write leaves an intent record then its outcome: %+v", recs[max(0, n-2):])
+	}
+}
+
+// TestAuditRecordIDsFollowTheScope: a record id reaches the audit log only
+// when the scope returns it in clear.
+func TestAuditRecordIDsFollowTheScope(t *testing.T) {
+	for _, c := range []struct {
+		rule string
+		want []string
+	}{{"keep", []string{"ord-1"}}, {"{hash: ACCOUNT}", nil}, {"redact", nil}} {
+		scope := strings.Replace(testScope, "          name: keep\n          email: {tokenize: EMAIL}\n          phone:",
+			"          name: keep\n          id: "+c.rule+"\n          email: {tokenize: EMAIL}\n          phone:", 1)
+		set, diags := scopes.Load([]scopes.File{{Name: "acme.yaml", Data: []byte(scope)}}, scopes.Options{})
+		if set == nil {
+			t.Fatalf("scope: %s", diags)
+		}
+		f := newFixture(t)
+		f.pol, _ = NewPolicy(set)
+		f.shop.orders[0]["id"] = "ord-1"
+		if _, perr := f.run(t, tier1, "order_status", "get_order", `{"order_number":"1001"}`, nil); perr != nil {
+			t.Fatal(perr)
+		}
+		recs := f.aud.Records()
+		if got := recs[len(recs)-1].Records; !slices.Equal(got, c.want) {
+			t.Errorf("id %s: audit records %v, want %v", c.rule, got, c.want)
+		}
 	}
 }

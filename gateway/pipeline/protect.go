@@ -121,9 +121,7 @@ func (p *Pipeline) vaultCalls(ctx context.Context, client string, pr *protector)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			toks, tokErr = p.timed(ctx, "tokenize", func(ctx context.Context) ([]string, error) {
-				return p.Tokenizer.Tokenize(ctx, client, pr.tok.items)
-			})
+			toks, tokErr = p.tokenize(ctx, client, pr.tok.items)
 		}()
 	}
 	if len(pr.hash.items) > 0 {
@@ -144,14 +142,27 @@ func (p *Pipeline) vaultCalls(ctx context.Context, client string, pr *protector)
 	}
 	pr.tok.fill(toks)
 	pr.hash.fill(hashes)
+	return len(toks), nil
+}
+
+// tokenize is the one place the pipeline mints tokens (answers and the
+// filter endpoint): bounded by the tokenizer timeout, timed, and counted
+// by PII type.
+func (p *Pipeline) tokenize(ctx context.Context, client string, items []pii.Item) ([]string, error) {
+	out, err := p.timed(ctx, "tokenize", func(ctx context.Context) ([]string, error) {
+		return p.Tokenizer.Tokenize(ctx, client, items)
+	})
+	if err != nil {
+		return nil, err
+	}
 	counts := map[pii.Type]int{}
-	for _, it := range pr.tok.items {
+	for _, it := range items {
 		counts[it.Type]++
 	}
 	for t, n := range counts {
 		p.observer().AddTokens(client, string(t), n)
 	}
-	return len(toks), nil
+	return out, nil
 }
 
 func (p *Pipeline) timed(ctx context.Context, op string, call func(context.Context) ([]string, error)) ([]string, error) {

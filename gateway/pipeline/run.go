@@ -209,9 +209,10 @@ func (p *Pipeline) Run(ctx context.Context, req Request) (resp Response, err err
 	}
 
 	pr := &protector{op: op, filter: f}
+	idKey := keptID(op)
 	out := make([]any, len(records))
 	for i, r := range records {
-		rec.Records = appendID(rec.Records, r)
+		rec.Records = appendID(rec.Records, r, idKey)
 		out[i] = op.Tree().Project(r, pr.visit)
 	}
 	minted, err := p.vaultCalls(ctx, d.Client.ID, pr)
@@ -437,19 +438,32 @@ func (p *Pipeline) auditLookups(ls []lookup) []audit.Lookup {
 	return out
 }
 
-// appendID records a returned record's id when the scope fetched one.
-func appendID(ids []string, r connectors.Record) []string {
+// keptID names the record id field ("id" or "Id") when the scope returns
+// it in clear; "" otherwise. The audit log never holds more of a record
+// than its scope showed the expert, so an id under any other rule stays out.
+func keptID(op *scopes.Operation) string {
 	for _, k := range []string{"id", "Id"} {
-		switch v := r[k].(type) {
-		case string:
-			if v != "" && len(v) <= 128 {
-				return append(ids, v)
-			}
-		case float64:
-			return append(ids, scalarText(v))
-		case json.Number:
-			return append(ids, v.String())
+		if f, ok := op.Field(k); ok && f.Rule == scopes.Keep {
+			return k
 		}
+	}
+	return ""
+}
+
+// appendID records a returned record's id (the field keptID named).
+func appendID(ids []string, r connectors.Record, key string) []string {
+	if key == "" {
+		return ids
+	}
+	switch v := r[key].(type) {
+	case string:
+		if v != "" && len(v) <= 128 {
+			return append(ids, v)
+		}
+	case float64:
+		return append(ids, scalarText(v))
+	case json.Number:
+		return append(ids, v.String())
 	}
 	return ids
 }
