@@ -377,8 +377,8 @@ func (l *loader) operation(pf *parsedFile, q *Inquiry, k, v *yaml.Node) *Operati
 			l.checkIdentifies(pf, o, res)
 		}
 	}
-	l.overlaps(file, "field", fieldPaths(o.Fields), fieldPos(o.Fields))
-	l.overlaps(file, "input", inputPaths(o.Inputs), inputPos(o.Inputs))
+	l.overlaps(file, "field", each(o.Fields, func(f *Field) fieldpath.Path { return f.Path }), each(o.Fields, func(f *Field) Pos { return f.Pos }))
+	l.overlaps(file, "input", each(o.Inputs, func(in *Input) fieldpath.Path { return in.Path }), each(o.Inputs, func(in *Input) Pos { return in.Pos }))
 	l.overlapsDone(o)
 	return o
 }
@@ -734,34 +734,11 @@ func (l *loader) input(pf *parsedFile, res *connectors.Resource, k, v *yaml.Node
 	return in
 }
 
-func fieldPaths(fs []*Field) []fieldpath.Path {
-	out := make([]fieldpath.Path, len(fs))
-	for i, f := range fs {
-		out[i] = f.Path
-	}
-	return out
-}
-
-func fieldPos(fs []*Field) []Pos {
-	out := make([]Pos, len(fs))
-	for i, f := range fs {
-		out[i] = f.Pos
-	}
-	return out
-}
-
-func inputPaths(in []*Input) []fieldpath.Path {
-	out := make([]fieldpath.Path, len(in))
-	for i, f := range in {
-		out[i] = f.Path
-	}
-	return out
-}
-
-func inputPos(in []*Input) []Pos {
-	out := make([]Pos, len(in))
-	for i, f := range in {
-		out[i] = f.Pos
+// each maps xs through f (the paths or positions of fields and inputs).
+func each[T, U any](xs []T, f func(T) U) []U {
+	out := make([]U, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
 	}
 	return out
 }
