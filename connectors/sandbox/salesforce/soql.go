@@ -127,7 +127,28 @@ func (c *Like) String() string {
 	if c.Not {
 		op = " NOT LIKE '"
 	}
-	return strings.Join(c.Field, ".") + op + c.Pattern + "'"
+	return strings.Join(c.Field, ".") + op + escapePattern(c.Pattern) + "'"
+}
+
+// escapePattern turns pattern runes back into literal text: the escaped
+// wildcards and the doubled backslash stay as they are, everything else is
+// escaped as in any string literal.
+func escapePattern(p string) string {
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if p[i] == '\\' && i+1 < len(p) {
+			b.WriteString(p[i : i+2])
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(p) && p[j] != '\\' {
+			j++
+		}
+		b.WriteString(EscapeLiteral(p[i:j]))
+		i = j - 1
+	}
+	return b.String()
 }
 
 // And, Or and Not combine conditions.
@@ -694,7 +715,11 @@ func decodeString(raw string, pos int, like bool) (string, error) {
 			if err != nil {
 				return "", &QueryError{"MALFORMED_QUERY", pos, "invalid unicode escape"}
 			}
-			b.WriteRune(rune(n))
+			if like && n == '\\' {
+				b.WriteString(`\\`) // a literal backslash, as if written \\
+			} else {
+				b.WriteRune(rune(n))
+			}
 			i += 4
 		case '%', '_':
 			if !like {

@@ -98,8 +98,13 @@ func FuzzParseSOQL(f *testing.F) {
 	f.Fuzz(func(t *testing.T, q string) {
 		s, err := ParseSOQL(q) // must not panic
 		if err == nil && s.Where != nil {
-			if _, err := ParseSOQL("SELECT Id FROM X WHERE " + s.Where.String()); err != nil {
+			canon := s.Where.String()
+			s2, err := ParseSOQL("SELECT Id FROM X WHERE " + canon)
+			if err != nil {
 				t.Fatalf("canonical form of %q does not parse: %v", q, err)
+			}
+			if again := s2.Where.String(); again != canon {
+				t.Fatalf("canonical form of %q is not stable: %q then %q", q, canon, again)
 			}
 		}
 	})
