@@ -201,6 +201,55 @@ func (c *Client) verifiedKey(ctx context.Context, name string, problems func(Key
 	return info, nil
 }
 
+// KeysReady reads every listed client's encryption and HMAC keys from
+// Vault, not from the cache (which it refreshes), and reports the keys that
+// are missing or have wrong flags, by name. The gateway's readiness check
+// calls it, so keys lost when a dev Vault restarted empty, or deleted by
+// hand, show in /readyz instead of only as 503s on tokenizing calls; and
+// since a failed read drops the cached key, those calls fail closed at
+// once. It costs two key reads per client. Any other failure (Vault down,
+// permission denied) is returned as it is, at the first key.
+func (c *Client) KeysReady(ctx context.Context, clients []string) error {
+	var missing, wrong []string
+	for _, id := range clients {
+		for _, k := range []struct {
+			name     string
+			problems func(KeyInfo) []string
+		}{{KeyName(id), KeyInfo.EncryptionProblems}, {HMACKeyName(id), KeyInfo.HMACProblems}} {
+			info, err := c.refreshKey(ctx, k.name)
+			switch {
+			case errors.Is(err, ErrKeyMissing):
+				missing = append(missing, k.name)
+			case err != nil:
+				return err
+			case len(k.problems(info)) > 0:
+				c.forgetKey(k.name)
+				wrong = append(wrong, k.name)
+			}
+		}
+	}
+	var parts []string
+	if len(missing) > 0 {
+		parts = append(parts, "missing (run cxgate vault init): "+nameList(missing))
+	}
+	if len(wrong) > 0 {
+		parts = append(parts, "wrong flags (see cxgate vault check): "+nameList(wrong))
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return errors.New("transit keys " + strings.Join(parts, "; "))
+}
+
+// nameList names up to five keys and counts the rest.
+func nameList(names []string) string {
+	const show = 5
+	if len(names) <= show {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:show], ", "), len(names)-show)
+}
+
 // Key actions in a KeyReport.
 const (
 	KeyCreated = "created"

@@ -346,3 +346,65 @@ func TestAdminPolicy(t *testing.T) {
 		t.Errorf("delete under the admin policy: want ErrDenied, got %v", err)
 	}
 }
+
+// TestKeysReady: the readiness check names missing keys and keys with
+// wrong flags, never a good one; and after it saw a key deleted, the
+// next Tokenize fails closed instead of using the cached key (with a
+// token that may create keys, Vault would make a new, wrong one).
+func TestKeysReady(t *testing.T) {
+	f := sharedFixture(t)
+	ctx := context.Background()
+	c := f.client(t)
+	good, absent, wrong := unique("good"), unique("absent"), unique("wrong")
+	f.initKeys(t, good)
+	if err := c.KeysReady(ctx, []string{good}); err != nil {
+		t.Fatalf("KeysReady with every key in place: %v", err)
+	}
+	if _, err := f.srv.Write(ctx, f.cfg.TransitMount+"/keys/"+KeyName(wrong), map[string]any{"type": "aes256-gcm96"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.srv.Write(ctx, f.cfg.TransitMount+"/keys/"+HMACKeyName(wrong), map[string]any{"type": "hmac", "key_size": 32}); err != nil {
+		t.Fatal(err)
+	}
+	err := c.KeysReady(ctx, []string{good, absent, wrong})
+	if err == nil {
+		t.Fatal("KeysReady: no error with a client's keys missing and one key with wrong flags")
+	}
+	msg := err.Error()
+	for _, want := range []string{"missing (run cxgate vault init): " + KeyName(absent) + ", " + HMACKeyName(absent), "wrong flags (see cxgate vault check): " + KeyName(wrong)} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("KeysReady = %q; want it to contain %q", msg, want)
+		}
+	}
+	for _, ok := range []string{KeyName(good), HMACKeyName(wrong) + ","} {
+		if strings.Contains(msg, ok) {
+			t.Errorf("KeysReady = %q names %s, whose key is fine", msg, ok)
+		}
+	}
+
+	// Fill the cache, delete the key behind it, and look again.
+	item := []pii.Item{{Type: pii.Email, Value: "alice@example.com"}}
+	if _, err := c.Tokenize(ctx, good, item); err != nil {
+		t.Fatal(err)
+	}
+	path := f.cfg.TransitMount + "/keys/" + KeyName(good)
+	if _, err := f.srv.Write(ctx, path+"/config", map[string]any{"deletion_allowed": true}); err != nil {
+		t.Fatal(err)
+	}
+	api, err := f.srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.Logical().DeleteWithContext(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.KeysReady(ctx, []string{good}); err == nil || !strings.Contains(err.Error(), KeyName(good)) {
+		t.Fatalf("KeysReady after the key was deleted = %v; want it named", err)
+	}
+	if _, err := c.Tokenize(ctx, good, item); !errors.Is(err, ErrKeyMissing) {
+		t.Fatalf("Tokenize after the key was deleted = %v; want ErrKeyMissing", err)
+	}
+	if _, err := c.ReadKey(ctx, KeyName(good)); !errors.Is(err, ErrKeyMissing) {
+		t.Fatalf("the deleted key exists again (%v): Tokenize let Vault create it", err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cxgate/cxgate/connectors"
@@ -63,6 +64,7 @@ type App struct {
 	conns    pipeline.ConnectionMap
 	vault    *vaultclient.Client
 	reloadMu sync.Mutex
+	clients  atomic.Pointer[[]string] // client ids of the running scope set
 
 	closers []func() error
 }
@@ -148,6 +150,7 @@ func Build(ctx context.Context, o Options) (a *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	a.setClients(set)
 
 	var auditKey []byte
 	if cfg.Audit.KeyFile != "" {
@@ -191,6 +194,15 @@ func Build(ctx context.Context, o Options) (a *App, err error) {
 	// The tokenizer must be able to run: Vault reachable, unsealed, logged in.
 	if h, ok := tok.(interface{ Health(context.Context) error }); ok {
 		ready = append(ready, gateway.ReadyCheck{Name: "vault", Check: h.Health})
+	}
+	// Every client's keys exist with the right flags. Advisory: a missing
+	// key stops only its client, and every replica shares the same Vault.
+	if k, ok := tok.(interface {
+		KeysReady(context.Context, []string) error
+	}); ok {
+		ready = append(ready, gateway.ReadyCheck{Name: "vault keys", Advisory: true, Check: func(ctx context.Context) error {
+			return k.KeysReady(ctx, *a.clients.Load())
+		}})
 	}
 
 	a.Pipeline = &pipeline.Pipeline{
@@ -304,6 +316,14 @@ func (a *App) loadScopes() (*scopes.Set, error) {
 	return set, nil
 }
 
+func (a *App) setClients(set *scopes.Set) {
+	var ids []string
+	for _, c := range set.Clients() {
+		ids = append(ids, c.ID)
+	}
+	a.clients.Store(&ids)
+}
+
 // Reload re-reads the scope files and the identity keys (SIGHUP). A scope
 // set that does not load leaves the running one in place; the error says why.
 func (a *App) Reload() error {
@@ -316,6 +336,7 @@ func (a *App) Reload() error {
 		errs = append(errs, err)
 	} else {
 		a.Server.SetPolicy(pol)
+		a.setClients(set)
 	}
 	if err := a.verifier.Reload(); err != nil {
 		errs = append(errs, fmt.Errorf("identity keys: %w", err))

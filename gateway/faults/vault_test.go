@@ -234,11 +234,12 @@ func TestVaultKilledMidLoad(t *testing.T) {
 	if err := srv.EnableTransit(ctx, "transit"); err != nil {
 		t.Fatal(err)
 	}
-	// No keys yet: everything that needs protection is still withheld.
-	// (Readiness checks that Vault answers and the login holds, not the
-	// keys: it says ready here.)
+	// No keys yet: everything that needs protection is still withheld,
+	// and readiness says which keys are missing (advisory: degraded).
 	expectAll(t, f, "tokenizer_unavailable", allCaps...)
-	t.Logf("/readyz with Vault back but no keys: %+v", f.ready())
+	if r := f.ready(); r.code != 200 || r.Status != "degraded" || !strings.Contains(r.Checks["vault keys"], "missing (run cxgate vault init): cxgate-") || r.Checks["vault"] != "ok" {
+		t.Errorf("/readyz with Vault back but no keys: %d %q %v; want 200 degraded, vault ok, vault keys naming the missing keys", r.code, r.Status, r.Checks)
+	}
 	tok, ok := f.env.Tokenizer.(*vaultclient.Client)
 	if !ok {
 		t.Fatal("the system's tokenizer is not the Vault client")
