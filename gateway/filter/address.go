@@ -189,9 +189,16 @@ func (d *doc) houseCompound(i int) {
 	d.addAddress(int(d.toks[s].s), end)
 }
 
+// maxNameWord bounds a street-name word in bytes: the longest German
+// compounds ("Donaudampfschifffahrtsgesellschaftsstraße") fit well inside.
+const maxNameWord = 64
+
 // nameWord: a word that may be part of a street name.
 func (d *doc) nameWord(k int, lowerOK bool) bool {
 	tk := d.toks[k]
+	if tk.e-tk.s > maxNameWord {
+		return false
+	}
 	if tk.flags()&tAlpha == 0 {
 		return isOrdinal(d.word(k))
 	}

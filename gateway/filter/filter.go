@@ -224,7 +224,14 @@ func (f *Filter) MaskWith(text string, mask MaskFunc) (Result, error) {
 	return Result{Text: replace(text, spans, repl), Findings: codePoints(text, spans, d.marks)}, nil
 }
 
-// Tokenize replaces every finding with a token from tok, minted for client.
+// MaxTokenValue is the longest finding, in bytes after normalisation,
+// that Tokenize turns into a token; a longer one (a pasted private key, a
+// run-on "address") is masked as [TYPE] instead. No expert can use a
+// token for a value that long, and Vault tokens have a size limit.
+const MaxTokenValue = 1024
+
+// Tokenize replaces every finding with a token from tok, minted for client
+// (or with [TYPE] when longer than MaxTokenValue).
 // All values go to tok in one call; equal values (after normalisation: an
 // obfuscated email becomes name@example.com, a phone its E.164 form) share
 // one token. Tokens already in the text are left alone. When tok fails the
@@ -255,6 +262,10 @@ func (f *Filter) Tokenize(ctx context.Context, tok Tokenizer, client, text strin
 		if v == "" {
 			v = normalise(s.typ, text[s.s:s.e])
 		}
+		if len(v) > MaxTokenValue {
+			which[i] = -1 // masked below
+			continue
+		}
 		k := key{s.typ, v}
 		j, ok := index[k]
 		if !ok {
@@ -264,7 +275,10 @@ func (f *Filter) Tokenize(ctx context.Context, tok Tokenizer, client, text strin
 		}
 		which[i] = j
 	}
-	toks, err := tok.Tokenize(ctx, client, items)
+	var toks []string
+	if len(items) > 0 {
+		toks, err = tok.Tokenize(ctx, client, items)
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("tokenize %d values: %w", len(items), err)
 	}
@@ -273,6 +287,10 @@ func (f *Filter) Tokenize(ctx context.Context, tok Tokenizer, client, text strin
 	}
 	repl := make([]string, len(spans))
 	for i := range spans {
+		if which[i] < 0 {
+			repl[i] = Placeholder(spans[i].typ, "")
+			continue
+		}
 		t := toks[which[i]]
 		if t == "" {
 			return Result{}, fmt.Errorf("tokenize: tokenizer returned an empty token: %w", pii.ErrUnavailable)

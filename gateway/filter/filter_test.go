@@ -205,6 +205,39 @@ func TestTokenize(t *testing.T) {
 	}
 }
 
+// TestTokenizeMasksLongValues: a finding longer than MaxTokenValue (a
+// pasted key) is masked, not sent to the tokenizer; the rest are tokens.
+func TestTokenizeMasksLongValues(t *testing.T) {
+	f := newFilter(t, filter.Config{})
+	// a pasted base64 blob, longer than MaxTokenValue
+	long := strings.Repeat("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", filter.MaxTokenValue/64+2)
+	tok := &recTokenizer{}
+	res, err := f.Tokenize(context.Background(), tok, "acme-retail", "password: "+long+"\nmail sarah@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 2 || res.Findings[0].Type != pii.Secret || res.Findings[1].Type != pii.Email {
+		t.Fatalf("findings %+v, want SECRET then EMAIL", res.Findings)
+	}
+	if !strings.HasPrefix(res.Text, "password: [SECRET]\nmail cxt_email_") || strings.Contains(res.Text, "ABCDEFGH") {
+		t.Errorf("text %q: want the secret masked and the email tokenized", res.Text)
+	}
+	want := [][]pii.Item{{{Type: pii.Email, Value: "sarah@example.com"}}}
+	if diff := cmp.Diff(want, tok.calls); diff != "" {
+		t.Errorf("tokenizer calls (-want +got):\n%s", diff)
+	}
+
+	// only long values: no tokenizer call at all
+	tok = &recTokenizer{}
+	res, err = f.Tokenize(context.Background(), tok, "acme-retail", "password: "+long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Text != "password: [SECRET]" || len(tok.calls) != 0 {
+		t.Errorf("text %q after %d tokenizer calls; want the secret masked and no call", res.Text, len(tok.calls))
+	}
+}
+
 func TestTokenizeFailsClosed(t *testing.T) {
 	f := newFilter(t, filter.Config{})
 	secret := "sarah@example.com"

@@ -89,6 +89,13 @@ func FuzzFilter(f *testing.F) {
 				t.Fatalf("text between findings changed: %q", tr.Text)
 			}
 			rest = rest[len(pre):]
+			// too long to tokenize (after normalisation, which may shorten it): masked
+			label := "[" + string(fd.Type) + "]"
+			if len(string(runes[fd.Start:fd.End])) > filter.MaxTokenValue && strings.HasPrefix(rest, label) {
+				rest = rest[len(label):]
+				last = fd.End
+				continue
+			}
 			spans := pii.FindTokens(rest)
 			if len(spans) == 0 || spans[0].Start != 0 || spans[0].Token.Type != fd.Type {
 				t.Fatalf("no %s token at the finding in %q", fd.Type, rest)

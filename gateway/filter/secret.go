@@ -433,7 +433,7 @@ func (d *doc) secretsNear(i int, kind secretKind) {
 			continue
 		}
 		e := s
-		for e < len(t) && e-s <= 80 && t[e] != ' ' && t[e] != '\n' && t[e] != '\t' && t[e] != ')' && t[e] != '"' {
+		for e < len(t) && t[e] != ' ' && t[e] != '\n' && t[e] != '\t' && t[e] != ')' && t[e] != '"' {
 			e++
 		}
 		for e > s && strings.IndexByte(".,;:]}'?", t[e-1]) >= 0 {
@@ -443,9 +443,10 @@ func (d *doc) secretsNear(i int, kind secretKind) {
 		ok := false
 		switch kind {
 		case secretPassword:
-			ok = passwordShaped(v)
+			// past 64 bytes a "password" is a pasted key or passphrase blob
+			ok = passwordShaped(v) || len(v) > 64 && keyShaped(v)
 		case secretKey:
-			ok = len(v) >= 20 && entropy(v) >= 3.3 && !isUUIDish(v) && strings.IndexByte(v, '@') < 0 && !strings.HasPrefix(v, "http")
+			ok = keyShaped(v)
 		}
 		if ok {
 			d.add(s, e, pii.Secret, 1)
@@ -454,6 +455,12 @@ func (d *doc) secretsNear(i int, kind secretKind) {
 			k++
 		}
 	}
+}
+
+// keyShaped: at least 20 bytes of high-entropy text that is not a UUID,
+// an email or a URL.
+func keyShaped(v string) bool {
+	return len(v) >= 20 && entropy(v) >= 3.3 && !isUUIDish(v) && strings.IndexByte(v, '@') < 0 && !strings.HasPrefix(v, "http")
 }
 
 // passwordShaped: letters and digits (or symbols), mixed, 6 to 64 bytes,
