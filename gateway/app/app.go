@@ -178,6 +178,8 @@ func Build(ctx context.Context, o Options) (a *App, err error) {
 		ac.KeysData = o.IdentityKeys
 	case cfg.Identity.KeysFile != "":
 		ac.KeysFile = cfg.Identity.KeysFile
+	case cfg.Identity.JWKSURL != "":
+		ac.KeysURL, ac.KeysRefresh, ac.Logger = cfg.Identity.JWKSURL, cfg.Identity.JWKSRefresh, o.Logger
 	case cfg.Identity.HS256SecretEnv != "":
 		secret := o.Getenv(cfg.Identity.HS256SecretEnv)
 		if secret == "" {
@@ -190,6 +192,7 @@ func Build(ctx context.Context, o Options) (a *App, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("identity: %w", err)
 	}
+	a.closers = append(a.closers, a.verifier.Close)
 
 	// The tokenizer must be able to run: Vault reachable, unsealed, logged in.
 	if h, ok := tok.(interface{ Health(context.Context) error }); ok {

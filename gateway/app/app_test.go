@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -310,3 +311,66 @@ func TestBuildRefusesBadScopes(t *testing.T) {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// TestIdentityFromJWKSURL: with identity.jwks_url the gateway verifies
+// expert assertions with the keys the platform publishes over HTTP, and a
+// reload (SIGHUP) picks up the platform's new keys.
+func TestIdentityFromJWKSURL(t *testing.T) {
+	d := newDeployment(t)
+	jwks, err := os.ReadFile(d.keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	platform := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Header().Set("Content-Type", "application/jwk-set+json")
+		_, _ = w.Write(jwks)
+	}))
+	defer platform.Close()
+	cfgText, err := os.ReadFile(d.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := strings.Replace(string(cfgText), "  keys_file: ./platform.jwks.json\n", "  jwks_url: "+platform.URL+"/.well-known/jwks.json\n", 1)
+	if changed == string(cfgText) {
+		t.Fatal("the deployment's identity section changed shape; adjust the test")
+	}
+	write(t, d.config, changed)
+	if err := os.Remove(d.keys); err != nil {
+		t.Fatal(err)
+	}
+	a := d.build(t)
+	srv := httptest.NewServer(a.Server)
+	defer srv.Close()
+	inquiries := srv.URL + "/v1/clients/acme-retail/inquiries"
+	if st, body := get(t, inquiries, d.token(t, 1, false)); st != 200 || !strings.Contains(body, `"order_status"`) {
+		t.Fatalf("a token of a published key: %d %s", st, body)
+	}
+
+	next, err := authn.GenerateDevKeys(authn.AlgEdDSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	jwks = next.JWKS
+	mu.Unlock()
+	if err := a.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := next.Signer("https://experts.example.com", "cxgate", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := s.Sign(authn.Principal{Subject: "expert-2", Tier: 1, Clients: []string{"acme-retail"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, body := get(t, inquiries, tok); st != 200 {
+		t.Fatalf("a token of the newly published key: %d %s", st, body)
+	}
+	if st, _ := get(t, inquiries, d.token(t, 1, false)); st != 401 {
+		t.Fatalf("a token of a withdrawn key: %d, want 401", st)
+	}
+}

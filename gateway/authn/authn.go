@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -46,6 +47,21 @@ type Config struct {
 	// KeysData is the content of a keys file given in memory (dev mode and
 	// tests); Reload is then a no-op.
 	KeysData []byte
+	// KeysURL is an issuer's JWKS endpoint (https; plain http only to a
+	// loopback address). It is fetched at start (NewVerifier fails when it
+	// cannot be), every KeysRefresh, on Reload, and when an assertion names
+	// a key id the set lacks (at most once per KeysMinRefetch). A failed
+	// fetch keeps the keys in use. Close stops the refresh.
+	KeysURL string
+	// KeysRefresh is the refresh interval: zero means 10m; at least 1m.
+	KeysRefresh time.Duration
+	// KeysMinRefetch is the shortest time between fetches caused by
+	// unknown key ids: zero means 30s.
+	KeysMinRefetch time.Duration
+	// HTTPClient fetches KeysURL; nil means a client with a 10s timeout.
+	HTTPClient *http.Client
+	// Logger receives key-fetch failures; nil discards them.
+	Logger *slog.Logger
 	// HS256Secret is a shared secret, for dev only (the gateway reads it from
 	// an environment variable named in its config). At least 32 bytes.
 	HS256Secret []byte
@@ -66,6 +82,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("issuer", c.Issuer),
 		slog.String("audience", c.Audience),
 		slog.String("keys_file", c.KeysFile),
+		slog.String("keys_url", c.KeysURL),
 		slog.Bool("keys_in_memory", c.KeysData != nil),
 		slog.Bool("hs256", c.HS256Secret != nil),
 		slog.Duration("clock_skew", c.ClockSkew),
@@ -74,7 +91,7 @@ func (c Config) LogValue() slog.Value {
 
 // String keeps the HS256 secret out of %v output.
 func (c Config) String() string {
-	return fmt.Sprintf("authn.Config{issuer: %q, audience: %q, keys_file: %q, hs256: %t}", c.Issuer, c.Audience, c.KeysFile, c.HS256Secret != nil)
+	return fmt.Sprintf("authn.Config{issuer: %q, audience: %q, keys_file: %q, keys_url: %q, hs256: %t}", c.Issuer, c.Audience, c.KeysFile, c.KeysURL, c.HS256Secret != nil)
 }
 
 // Principal is what a verified assertion says about the expert. The gateway
@@ -120,6 +137,7 @@ type Verifier struct {
 	maxLifetime time.Duration
 	now         func() time.Time
 	keysFile    string
+	remote      *remoteKeys // nil unless the keys come from a URL
 
 	keys     atomic.Pointer[keySet]
 	reloadMu sync.Mutex
@@ -135,13 +153,24 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		return nil, errors.New("authn: audience is required")
 	}
 	sources := 0
-	for _, set := range []bool{cfg.KeysFile != "", cfg.KeysData != nil, cfg.HS256Secret != nil} {
+	for _, set := range []bool{cfg.KeysFile != "", cfg.KeysURL != "", cfg.KeysData != nil, cfg.HS256Secret != nil} {
 		if set {
 			sources++
 		}
 	}
 	if sources != 1 {
-		return nil, errors.New("authn: exactly one of keys file, in-memory keys or HS256 secret must be set (HS256 is for dev only and never beside public keys)")
+		return nil, errors.New("authn: exactly one of keys file, keys URL, in-memory keys or HS256 secret must be set (HS256 is for dev only and never beside public keys)")
+	}
+	if cfg.KeysURL != "" {
+		if err := CheckKeysURL(cfg.KeysURL); err != nil {
+			return nil, fmt.Errorf("authn: %w", err)
+		}
+		if cfg.KeysRefresh != 0 && cfg.KeysRefresh < MinKeysRefresh {
+			return nil, fmt.Errorf("authn: keys refresh %s is below the minimum of %s", cfg.KeysRefresh, MinKeysRefresh)
+		}
+		if cfg.KeysMinRefetch < 0 || cfg.KeysRefresh < 0 {
+			return nil, errors.New("authn: keys refresh intervals must be positive")
+		}
 	}
 	v := &Verifier{
 		issuer:      cfg.Issuer,
@@ -181,6 +210,13 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		ks, err = hs256KeySet(cfg.HS256Secret)
 	case cfg.KeysData != nil:
 		ks, err = parseKeys("keys", cfg.KeysData)
+	case cfg.KeysURL != "":
+		v.remote = newRemoteKeys(cfg, v.keys.Store)
+		if _, err := v.remote.update(context.Background(), true); err != nil {
+			return nil, err
+		}
+		go v.remote.run()
+		return v, nil
 	default:
 		ks, err = loadKeysFile(cfg.KeysFile)
 	}
@@ -195,6 +231,10 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 // keys stay in use and the error says why (the SIGHUP handler logs it).
 // Without a keys file it does nothing.
 func (v *Verifier) Reload() error {
+	if v.remote != nil {
+		_, err := v.remote.update(context.Background(), true)
+		return err
+	}
 	if v.keysFile == "" {
 		return nil
 	}
@@ -208,6 +248,15 @@ func (v *Verifier) Reload() error {
 	return nil
 }
 
+// Close stops the background refresh of a keys URL. Verify keeps working
+// with the keys last fetched. Safe to call twice; a no-op for other sources.
+func (v *Verifier) Close() error {
+	if v.remote != nil {
+		v.remote.close()
+	}
+	return nil
+}
+
 // KeyIDs lists the ids of the keys in use, sorted (for logs after a reload).
 // Keys without a `kid` are listed by their RFC 7638 thumbprint.
 func (v *Verifier) KeyIDs() []string {
@@ -216,8 +265,9 @@ func (v *Verifier) KeyIDs() []string {
 
 // Verify checks a compact JWT (without "Bearer ") and returns its Principal.
 // Every error wraps ErrUnauthenticated and says why in words safe to show.
-// Verification does no I/O; ctx is accepted so that a remote key source can
-// be added without changing callers.
+// Verification does no I/O, except with a keys URL when the token names a
+// key id the set lacks: then the keys are fetched again (at most once per
+// KeysMinRefetch; callers arriving meanwhile wait for that fetch or ctx).
 func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 	if raw == "" {
 		return Principal{}, fail("missing token")
@@ -232,6 +282,12 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 
 	ks := v.keys.Load()
 	candidates, err := ks.candidates(hdr.alg, hdr.kid, hdr.hasKid)
+	if err != nil && v.remote != nil && hdr.hasKid && ks.byID[hdr.kid] == nil {
+		// the issuer may have rotated its keys since the last fetch
+		if fresh, _ := v.remote.update(ctx, false); fresh {
+			candidates, err = v.keys.Load().candidates(hdr.alg, hdr.kid, hdr.hasKid)
+		}
+	}
 	if err != nil {
 		return Principal{}, err
 	}

@@ -42,10 +42,13 @@ type TLS struct {
 type Identity struct {
 	Issuer   string
 	Audience string
-	// KeysFile holds JWKS or PEM public keys; HS256SecretEnv names an
+	// KeysFile holds JWKS or PEM public keys; JWKSURL is the issuer's JWKS
+	// endpoint, fetched again every JWKSRefresh; HS256SecretEnv names an
 	// environment variable with a shared secret (development only).
 	// Exactly one is set.
 	KeysFile       string
+	JWKSURL        string
+	JWKSRefresh    time.Duration
 	HS256SecretEnv string
 	ClockSkew      time.Duration
 }

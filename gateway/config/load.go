@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/cxgate/cxgate/connectors"
+	"github.com/cxgate/cxgate/gateway/authn"
 	"github.com/cxgate/cxgate/internal/diag"
 	"github.com/cxgate/cxgate/internal/yamlx"
 )
@@ -220,17 +221,37 @@ func (p *parser) identity(root *yaml.Node, c *Config) {
 		Issuer:         p.textAt(id, "issuer"),
 		Audience:       p.textAt(id, "audience"),
 		KeysFile:       p.path(p.textAt(id, "keys_file")),
+		JWKSURL:        p.textAt(id, "jwks_url"),
+		JWKSRefresh:    p.durationAt(id, authn.DefaultKeysRefresh, "jwks_refresh"),
 		HS256SecretEnv: p.textAt(id, "hs256_secret_env"),
 		ClockSkew:      p.durationAt(id, DefaultClockSkew, "clock_skew"),
 	}
-	kf, env := get(id, "keys_file"), get(id, "hs256_secret_env")
+	kf, ju, env := get(id, "keys_file"), get(id, "jwks_url"), get(id, "hs256_secret_env")
+	var given []*yaml.Node
+	for _, n := range []*yaml.Node{kf, ju, env} {
+		if n != nil {
+			given = append(given, n)
+		}
+	}
 	switch {
-	case kf != nil && env != nil:
-		p.d.Errorf(p.pos(env), CodeNeedsOne, "identity takes keys_file or hs256_secret_env, not both")
-	case kf == nil && env == nil:
-		p.d.Errorf(p.pos(k), CodeNeedsOne, "identity needs keys_file (JWKS or PEM public keys) or, for development, hs256_secret_env")
+	case len(given) > 1:
+		p.d.Errorf(p.pos(given[1]), CodeNeedsOne, "identity takes one of keys_file, jwks_url or hs256_secret_env, not several")
+	case len(given) == 0:
+		p.d.Errorf(p.pos(k), CodeNeedsOne, "identity needs keys_file (JWKS or PEM public keys), jwks_url (the issuer's JWKS endpoint) or, for development, hs256_secret_env")
 	case env != nil:
 		p.d.Warnf(p.pos(env), CodeDevOnly, "hs256_secret_env is for development only: a shared secret lets whoever holds it mint expert assertions")
+	}
+	if ju != nil && c.Identity.JWKSURL != "" {
+		if err := authn.CheckKeysURL(c.Identity.JWKSURL); err != nil {
+			p.d.Errorf(p.pos(ju), "bad-url", "%v", err)
+		}
+	}
+	if r := get(id, "jwks_refresh"); r != nil {
+		if ju == nil {
+			p.d.Errorf(p.pos(r), CodeNeedsOne, "jwks_refresh applies to jwks_url only")
+		} else if c.Identity.JWKSRefresh < authn.MinKeysRefresh {
+			p.d.Errorf(p.pos(r), yamlx.CodeRange, "jwks_refresh must be at least %s: the issuer's endpoint is not ours to hammer", authn.MinKeysRefresh)
+		}
 	}
 	if c.Identity.ClockSkew > 5*time.Minute {
 		p.d.Errorf(p.pos(get(id, "clock_skew")), yamlx.CodeRange, "clock_skew must be at most 5m; a larger skew keeps expired assertions alive")

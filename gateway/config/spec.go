@@ -25,7 +25,7 @@ func secretHint(where string) func(string) (string, string, bool) {
 		case "vault":
 			return CodeInlineSecret, "secrets never go in the config: name the file or environment variable that holds " + k + " (role_id_file, secret_id_file, token_env, token_file, jwt_file)", true
 		case "identity":
-			return CodeInlineSecret, "secrets never go in the config: put the shared secret in an environment variable and name it with hs256_secret_env (development only), or use keys_file", true
+			return CodeInlineSecret, "secrets never go in the config: put the shared secret in an environment variable and name it with hs256_secret_env (development only), or use keys_file or jwks_url", true
 		}
 		return CodeInlineSecret, "secrets never go in the config: store " + k + " where the connection's credentials point (credentials: {vault: PATH} in production, {env: PREFIX} or {file: PATH} for development)", true
 	}
@@ -52,6 +52,8 @@ func fileSpec() *yamlx.Spec {
 		{Name: "issuer", Required: true, Spec: str("the iss claim of expert assertions")},
 		{Name: "audience", Required: true, Spec: str("the aud claim of expert assertions")},
 		{Name: "keys_file", Spec: str("JWKS or PEM public keys (RS256, ES256, EdDSA)")},
+		{Name: "jwks_url", Spec: str("the issuer's JWKS endpoint (https), fetched at start, every jwks_refresh and on unknown key ids")},
+		{Name: "jwks_refresh", Spec: duration("how often jwks_url is fetched again (default 10m, at least 1m)")},
 		{Name: "hs256_secret_env", Spec: str("environment variable holding an HS256 secret (development only)")},
 		{Name: "clock_skew", Spec: duration("tolerance for exp, nbf and iat (default 30s)")},
 	}}
