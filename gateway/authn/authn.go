@@ -2,6 +2,7 @@ package authn
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -72,6 +73,12 @@ type Config struct {
 	MaxTokenBytes int
 	// MaxLifetime bounds exp - iat. Zero means 24h.
 	MaxLifetime time.Duration
+	// CacheSize is how many verified assertions are remembered (keyed by
+	// the token's SHA-256) so that repeated requests with one assertion
+	// skip the signature check; an entry lasts until the assertion's exp
+	// and only while the key set that verified it is in use. Zero means
+	// DefaultCacheSize; negative disables the cache.
+	CacheSize int
 	// Now is the clock (tests). Nil means time.Now.
 	Now func() time.Time
 }
@@ -137,7 +144,8 @@ type Verifier struct {
 	maxLifetime time.Duration
 	now         func() time.Time
 	keysFile    string
-	remote      *remoteKeys // nil unless the keys come from a URL
+	remote      *remoteKeys    // nil unless the keys come from a URL
+	cache       *verifiedCache // nil when disabled
 
 	keys     atomic.Pointer[keySet]
 	reloadMu sync.Mutex
@@ -180,6 +188,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		maxLifetime: cfg.MaxLifetime,
 		now:         cfg.Now,
 		keysFile:    cfg.KeysFile,
+		cache:       newVerifiedCache(cfg.CacheSize),
 	}
 	switch {
 	case v.skew == 0:
@@ -275,17 +284,25 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 	if len(raw) > v.maxBytes {
 		return Principal{}, fail("token too large")
 	}
+	ks := v.keys.Load()
+	var sum [sha256.Size]byte
+	if v.cache != nil {
+		sum = sha256.Sum256([]byte(raw))
+		if p, ok := v.cache.get(sum, ks, v.now(), v.skew); ok {
+			return p, nil
+		}
+	}
 	hdr, err := parseCompact(raw)
 	if err != nil {
 		return Principal{}, err
 	}
 
-	ks := v.keys.Load()
 	candidates, err := ks.candidates(hdr.alg, hdr.kid, hdr.hasKid)
 	if err != nil && v.remote != nil && hdr.hasKid && ks.byID[hdr.kid] == nil {
 		// the issuer may have rotated its keys since the last fetch
 		if fresh, _ := v.remote.update(ctx, false); fresh {
-			candidates, err = v.keys.Load().candidates(hdr.alg, hdr.kid, hdr.hasKid)
+			ks = v.keys.Load()
+			candidates, err = ks.candidates(hdr.alg, hdr.kid, hdr.hasKid)
 		}
 	}
 	if err != nil {
@@ -318,5 +335,8 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 		return Principal{}, err
 	}
 	p.KeyID = used.id
+	if v.cache != nil {
+		v.cache.put(sum, p, ks)
+	}
 	return p, nil
 }

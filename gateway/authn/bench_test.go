@@ -25,24 +25,31 @@ import (
 //     the floor no verifier can go below.
 //
 // verify minus jose is the price of cxgate's shape, header and claim checks.
+// verify runs with the cache of verified assertions off; cached is the same
+// token again with the cache on (an expert's next request).
 func BenchmarkVerify(b *testing.B) {
 	k := keys(b)
-	pub := newVerifier(b)
-	hs, err := NewVerifier(Config{Issuer: testIssuer, Audience: testAudience, HS256Secret: k.hs, Now: fixedNow})
+	pub := newVerifier(b, func(c *Config) { c.CacheSize = -1 })
+	cachedPub := newVerifier(b)
+	hs, err := NewVerifier(Config{Issuer: testIssuer, Audience: testAudience, HS256Secret: k.hs, Now: fixedNow, CacheSize: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cachedHS, err := NewVerifier(Config{Issuer: testIssuer, Audience: testAudience, HS256Secret: k.hs, Now: fixedNow})
 	if err != nil {
 		b.Fatal(err)
 	}
 	cases := []struct {
-		alg    string
-		v      *Verifier
-		key    any // signing key
-		verKey any // verification key for the baselines
-		kid    string
+		alg       string
+		v, cached *Verifier
+		key       any // signing key
+		verKey    any // verification key for the baselines
+		kid       string
 	}{
-		{AlgEdDSA, pub, k.ed, k.ed.Public(), k.edKid},
-		{AlgES256, pub, k.ec, k.ec.Public(), k.ecKid},
-		{AlgRS256, pub, k.rsa, k.rsa.Public(), k.rsKid},
-		{AlgHS256, hs, k.hs, k.hs, ""},
+		{AlgEdDSA, pub, cachedPub, k.ed, k.ed.Public(), k.edKid},
+		{AlgES256, pub, cachedPub, k.ec, k.ec.Public(), k.ecKid},
+		{AlgRS256, pub, cachedPub, k.rsa, k.rsa.Public(), k.rsKid},
+		{AlgHS256, hs, cachedHS, k.hs, k.hs, ""},
 	}
 	for _, c := range cases {
 		hdr := map[string]any{"alg": c.alg, "typ": "JWT"}
@@ -62,6 +69,17 @@ func BenchmarkVerify(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := c.v.Verify(context.Background(), tok); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("alg="+c.alg+"/cached", func(b *testing.B) {
+			b.ReportAllocs()
+			if _, err := c.cached.Verify(context.Background(), tok); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, err := c.cached.Verify(context.Background(), tok); err != nil {
 					b.Fatal(err)
 				}
 			}
