@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/cxgate/cxgate/gateway/filter"
+	"github.com/cxgate/cxgate/internal/testutil"
 	"github.com/cxgate/cxgate/pii"
 	"github.com/cxgate/cxgate/scopes"
 )
@@ -234,10 +236,15 @@ func TestScrubOverFilterLimitIsNull(t *testing.T) {
 		t.Fatalf("the client's filter takes %d bytes (err %v); the test needs text over its limit", len(big), err)
 	}
 	f.shop.orders[0]["note"] = big
+	var logs testutil.SyncBuffer
+	f.p.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 
 	resp, perr := f.run(t, tier1, "order_status", "get_order", `{"order_number":"1001"}`, nil)
 	if perr != nil {
 		t.Fatalf("the record was not answered: %v", perr)
+	}
+	if l := logs.String(); !strings.Contains(l, "field values withheld") || !strings.Contains(l, "withheld=1") || strings.Contains(l, "Customer says") {
+		t.Errorf("want one warning counting the withheld value, without it; logs:\n%.400s", l)
 	}
 	data := resp.Data.(map[string]any)
 	raw, _ := json.Marshal(data)
