@@ -358,6 +358,23 @@ func (s *Server) runOperation(w http.ResponseWriter, r *http.Request, in reqInfo
 		writeRaw(w, replay.status, replay.body)
 		return nil
 	}
+	// A panic below (withBasics answers it 500 internal) would leave the key
+	// claimed for good, its retries waiting for an attempt that never ends.
+	// Whether it wrote is unknown: settle on that problem rather than risk
+	// writing twice.
+	settle, settled := finish, false
+	finish = func(status int, body []byte, header map[string]string, stable bool) {
+		settled = true
+		settle(status, body, header, stable)
+	}
+	defer func() {
+		if !settled {
+			pr := NewProblem(CodeInternal, "")
+			pr.RequestID = in.id
+			b, _ := json.Marshal(pr)
+			finish(pr.Status, b, map[string]string{"Content-Type": "application/problem+json"}, true)
+		}
+	}()
 	status, out, err := run()
 	if err != nil {
 		pe := pipeline.AsError(err)
