@@ -394,3 +394,48 @@ func TestTextInputThatCannotBeFilteredIsNotWritten(t *testing.T) {
 		}
 	})
 }
+
+// panicTok panics in one tokenizer operation.
+type panicTok struct {
+	Tokenizer
+	op string
+}
+
+func (p *panicTok) Tokenize(ctx context.Context, client string, items []pii.Item) ([]string, error) {
+	if p.op == "tokenize" {
+		panic("tokenizer exploded")
+	}
+	return p.Tokenizer.Tokenize(ctx, client, items)
+}
+
+func (p *panicTok) HMAC(ctx context.Context, client string, items []pii.Item) ([]string, error) {
+	if p.op == "hmac" {
+		panic("tokenizer exploded")
+	}
+	return p.Tokenizer.HMAC(ctx, client, items)
+}
+
+// TestPanicIsAuditedAndRaisedOnTheCaller: a panic anywhere under Run, even
+// in the goroutines that call the tokenizer (where it would end the
+// process), reaches Run's caller (the HTTP layer, which answers 500), and
+// the audit record says internal/500, never ok.
+func TestPanicIsAuditedAndRaisedOnTheCaller(t *testing.T) {
+	for _, op := range []string{"tokenize", "hmac"} {
+		t.Run(op, func(t *testing.T) {
+			f := newFixture(t)
+			f.p.Tokenizer = &panicTok{Tokenizer: f.p.Tokenizer, op: op}
+			var got any
+			func() {
+				defer func() { got = recover() }()
+				_, _ = f.run(t, tier1, "order_status", "get_order", `{"order_number":"1001"}`, nil)
+			}()
+			if s, _ := got.(string); !strings.Contains(s, "tokenizer exploded") || !strings.Contains(s, "[tokenizer goroutine]") {
+				t.Fatalf("Run's caller recovered %v; want the tokenizer's panic with its goroutine's stack", got)
+			}
+			recs := f.aud.Records()
+			if len(recs) != 1 || recs[0].Outcome != CodeInternal || recs[0].Status != 500 {
+				t.Fatalf("audit records %+v; want one internal/500", recs)
+			}
+		})
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -117,10 +119,20 @@ func (p *Pipeline) vaultCalls(ctx context.Context, client string, pr *protector)
 	var wg sync.WaitGroup
 	var tokErr, hashErr error
 	var toks, hashes []string
+	// A panic in a tokenizer goroutine would end the process; it is caught
+	// there and raised again here, on the request's goroutine, where Run
+	// audits it and the HTTP layer answers 500.
+	var panicked [2]any
+	catch := func(i int) {
+		if v := recover(); v != nil {
+			panicked[i] = fmt.Sprintf("%v\n[tokenizer goroutine]\n%s", v, debug.Stack())
+		}
+	}
 	if len(pr.tok.items) > 0 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer catch(0)
 			toks, tokErr = p.tokenize(ctx, client, pr.tok.items)
 		}()
 	}
@@ -128,12 +140,18 @@ func (p *Pipeline) vaultCalls(ctx context.Context, client string, pr *protector)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer catch(1)
 			hashes, hashErr = p.timed(ctx, "hmac", func(ctx context.Context) ([]string, error) {
 				return p.Tokenizer.HMAC(ctx, client, pr.hash.items)
 			})
 		}()
 	}
 	wg.Wait()
+	for _, v := range panicked {
+		if v != nil {
+			panic(v)
+		}
+	}
 	if err := errors.Join(tokErr, hashErr); err != nil {
 		return 0, tokenizerError(err)
 	}

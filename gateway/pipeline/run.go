@@ -84,6 +84,12 @@ func (p *Pipeline) Run(ctx context.Context, req Request) (resp Response, err err
 	}
 	var wrote bool
 	defer func() {
+		if v := recover(); v != nil {
+			// The HTTP layer answers a panic with 500 internal; the audit
+			// record says so too (never "ok"), then the panic goes on.
+			_ = p.finish(rec, start, fail(CodeInternal, "", errors.New("panic")))
+			panic(v)
+		}
 		if e := p.finish(rec, start, err); e != nil {
 			resp, err = Response{}, e
 		}
