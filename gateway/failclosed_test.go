@@ -5,13 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cxgate/cxgate/gateway"
 	"github.com/cxgate/cxgate/gateway/audit"
+	"github.com/cxgate/cxgate/gateway/config"
 	"github.com/cxgate/cxgate/gateway/dev"
 	"github.com/cxgate/cxgate/pii"
 	"github.com/cxgate/cxgate/vaultclient"
@@ -414,5 +417,75 @@ func TestReplayWithheldWhenItsAuditFails(t *testing.T) {
 	}
 	if rec := aud.find(again.header.Get("X-Request-Id"), "idempotent_replay"); rec == nil || rec.Outcome != "ok" || rec.Status != http.StatusOK {
 		t.Fatalf("the replay's audit record: %+v", rec)
+	}
+}
+
+// TestRetryOutlivedByTheFirstCall: a retry that waits for the first call
+// with its key until its own request time runs out gets 409
+// idempotency_conflict ("still in progress"), audited, and writes nothing;
+// once the first call ends, the next retry replays its answer.
+func TestRetryOutlivedByTheFirstCall(t *testing.T) {
+	aud := &flakyAuditor{}
+	// WriteTimeout 2s gives each request 1s (app.requestTimeout).
+	h := start(t, dev.Options{Auditor: aud, Limits: &config.Limits{WriteTimeout: 2 * time.Second}})
+	reached, release := make(chan struct{}), make(chan struct{})
+	var once, released sync.Once
+	free := func() { released.Do(func() { close(release) }) }
+	t.Cleanup(free) // a failing test must not leave the first call (and the server's Close) waiting
+	aud.set(func(rec *audit.Record) error {
+		// The first call's outcome record waits: the call stays in flight.
+		if rec.Operation == "add_private_comment" && rec.Stage == "" && rec.Outcome == "ok" {
+			once.Do(func() {
+				close(reached)
+				<-release
+			})
+		}
+		return nil
+	})
+	// The first call runs on its own goroutine, which must not call
+	// t.Fatal: it sends the request by hand and hands back what it got.
+	hr, err := http.NewRequest("POST", h.srv.URL+commentPath, strings.NewReader(commentBody))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hr.Header.Set("Authorization", "Bearer "+h.expert(t, "tier1-basic").Token)
+	hr.Header.Set("Content-Type", "application/json")
+	hr.Header.Set("Idempotency-Key", "slow-1")
+	firstDone := make(chan result, 1)
+	go func() {
+		var r result
+		if resp, err := http.DefaultClient.Do(hr); err == nil {
+			r.status, r.header = resp.StatusCode, resp.Header
+			r.body, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		firstDone <- r
+	}()
+	select {
+	case <-reached:
+	case r := <-firstDone:
+		t.Fatalf("the first call ended before its outcome record: %d %s", r.status, r.body)
+	}
+
+	retry := postComment(t, h, "slow-1")
+	p := wantProblem(t, retry, http.StatusConflict, gateway.CodeIdempotencyConflict)
+	if !strings.Contains(p.Detail, "still in progress") {
+		t.Errorf("detail %q, want it to say the first call is still in progress", p.Detail)
+	}
+	if rec := aud.find(p.RequestID, ""); rec == nil || rec.Outcome != gateway.CodeIdempotencyConflict || rec.Status != http.StatusConflict {
+		t.Errorf("the retry's audit record: %+v, want idempotency_conflict/409", rec)
+	}
+	if n := zendeskWrites(h, "4101"); n != 1 {
+		t.Fatalf("the sandbox saw %d writes, want 1 (the first call's)", n)
+	}
+
+	free()
+	first := <-firstDone
+	if first.status != http.StatusOK {
+		t.Fatalf("first call: %d %s", first.status, first.body)
+	}
+	wantReplay(t, postComment(t, h, "slow-1"), first)
+	if n := zendeskWrites(h, "4101"); n != 1 {
+		t.Fatalf("the sandbox saw %d writes after the replay, want 1", n)
 	}
 }

@@ -28,7 +28,7 @@ const (
 	CodePayloadTooLarge     = "payload_too_large"      // 413
 	CodeMethodNotAllowed    = "method_not_allowed"     // 405
 	CodeUnsupportedMedia    = "unsupported_media_type" // 415
-	CodeIdempotencyConflict = "idempotency_conflict"   // 409: same Idempotency-Key, different request
+	CodeIdempotencyConflict = "idempotency_conflict"   // 409: same Idempotency-Key, different request (or the first one still running past the retry's time)
 )
 
 var statusOf = map[string]int{
@@ -56,7 +56,7 @@ var titleOf = map[string]string{
 	CodePayloadTooLarge:      "Request body too large",
 	CodeMethodNotAllowed:     "Method not allowed",
 	CodeUnsupportedMedia:     "Unsupported media type",
-	CodeIdempotencyConflict:  "Idempotency-Key reused for a different request",
+	CodeIdempotencyConflict:  "Idempotency-Key conflict",
 }
 
 // Problem is an RFC 9457 problem detail with cxgate's code and request id.

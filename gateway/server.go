@@ -337,6 +337,11 @@ func (s *Server) runOperation(w http.ResponseWriter, r *http.Request, in reqInfo
 		if errors.Is(err, errIdemConflict) {
 			return s.refuse(in, "operation", NewProblem(CodeIdempotencyConflict, "this Idempotency-Key was used for a different request"))
 		}
+		if r.Context().Err() != nil {
+			// The first request with this key is still running and this one's
+			// time is up: say so (audited), rather than an unexplained 500.
+			return s.refuse(in, "operation", NewProblem(CodeIdempotencyConflict, "a request with this Idempotency-Key is still in progress; retry after it has finished"))
+		}
 		return err
 	}
 	if replay != nil {
