@@ -426,8 +426,9 @@ func TestReplayWithheldWhenItsAuditFails(t *testing.T) {
 // once the first call ends, the next retry replays its answer.
 func TestRetryOutlivedByTheFirstCall(t *testing.T) {
 	aud := &flakyAuditor{}
-	// WriteTimeout 2s gives each request 1s (app.requestTimeout).
-	h := start(t, dev.Options{Auditor: aud, Limits: &config.Limits{WriteTimeout: 2 * time.Second}})
+	// WriteTimeout 4s gives each request 3s (app.requestTimeout): ample for
+	// the first call's write on a loaded machine, and what the retry waits.
+	h := start(t, dev.Options{Auditor: aud, Limits: &config.Limits{WriteTimeout: 4 * time.Second}})
 	reached, release := make(chan struct{}), make(chan struct{})
 	var once, released sync.Once
 	free := func() { released.Do(func() { close(release) }) }
