@@ -299,9 +299,12 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 
 	candidates, err := ks.candidates(hdr.alg, hdr.kid, hdr.hasKid)
 	if err != nil && v.remote != nil && hdr.hasKid && ks.byID[hdr.kid] == nil {
-		// the issuer may have rotated its keys since the last fetch
-		if fresh, _ := v.remote.update(ctx, false); fresh {
-			ks = v.keys.Load()
+		// The issuer may have rotated its keys since the last fetch. Fetch
+		// (or wait for the fetch under way), then look in the newest set,
+		// which another request may have fetched meanwhile.
+		_, _ = v.remote.update(ctx, false)
+		if latest := v.keys.Load(); latest != ks {
+			ks = latest
 			candidates, err = ks.candidates(hdr.alg, hdr.kid, hdr.hasKid)
 		}
 	}
