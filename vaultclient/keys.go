@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -203,19 +204,23 @@ func (c *Client) verifiedKey(ctx context.Context, name string, problems func(Key
 
 // KeysReady reads every listed client's encryption and HMAC keys from
 // Vault, not from the cache (which it refreshes), and reports the keys that
-// are missing or have wrong flags, by name. The gateway's readiness check
-// calls it, so keys lost when a dev Vault restarted empty, or deleted by
-// hand, show in /readyz instead of only as 503s on tokenizing calls; and
-// since a failed read drops the cached key, those calls fail closed at
-// once. It costs two key reads per client. Any other failure (Vault down,
-// permission denied) is returned as it is, at the first key.
+// are missing or have wrong flags, by name, and the transit paths of good
+// keys that the login may not use (a policy that lost encrypt, decrypt or
+// hmac). The gateway's readiness check calls it, so keys lost when a dev
+// Vault restarted empty, deleted by hand, or a narrowed policy show in
+// /readyz instead of only as 503s on tokenizing calls; and since a failed
+// read drops the cached key, those calls fail closed at once. It costs two
+// key reads per client and one capabilities call (skipped when the policy
+// does not allow sys/capabilities-self). Any other failure (Vault down,
+// key reads denied) is returned as it is, at the first key.
 func (c *Client) KeysReady(ctx context.Context, clients []string) error {
-	var missing, wrong []string
+	var missing, wrong, paths []string
 	for _, id := range clients {
 		for _, k := range []struct {
 			name     string
 			problems func(KeyInfo) []string
-		}{{KeyName(id), KeyInfo.EncryptionProblems}, {HMACKeyName(id), KeyInfo.HMACProblems}} {
+			ops      []string
+		}{{KeyName(id), KeyInfo.EncryptionProblems, []string{"encrypt", "decrypt"}}, {HMACKeyName(id), KeyInfo.HMACProblems, []string{"hmac"}}} {
 			info, err := c.refreshKey(ctx, k.name)
 			switch {
 			case errors.Is(err, ErrKeyMissing):
@@ -225,6 +230,26 @@ func (c *Client) KeysReady(ctx context.Context, clients []string) error {
 			case len(k.problems(info)) > 0:
 				c.forgetKey(k.name)
 				wrong = append(wrong, k.name)
+			default:
+				for _, op := range k.ops {
+					paths = append(paths, c.cfg.TransitMount+"/"+op+"/"+k.name)
+				}
+			}
+		}
+	}
+	var denied []string
+	if len(paths) > 0 {
+		caps, err := c.capabilities(ctx, paths)
+		switch {
+		case errors.Is(err, ErrDenied):
+			// The policy does not let the login ask; calls will tell.
+		case err != nil:
+			return err
+		default:
+			for _, p := range paths {
+				if !slices.Contains(caps[p], "update") && !slices.Contains(caps[p], "root") {
+					denied = append(denied, p)
+				}
 			}
 		}
 	}
@@ -234,6 +259,9 @@ func (c *Client) KeysReady(ctx context.Context, clients []string) error {
 	}
 	if len(wrong) > 0 {
 		parts = append(parts, "wrong flags (see cxgate vault check): "+nameList(wrong))
+	}
+	if len(denied) > 0 {
+		parts = append(parts, "not usable by this login (the policy lacks update on): "+nameList(denied))
 	}
 	if len(parts) == 0 {
 		return nil

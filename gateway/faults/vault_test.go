@@ -368,11 +368,16 @@ func TestVaultPermissionDenied(t *testing.T) {
 			put(runtimePolicy(t, mount, c))
 			f.t = t
 			expectAll(t, f, "tokenizer_unavailable", c)
-			// Readiness asks whether Vault answers and the login holds;
-			// it does not test each capability.
-			f.wantReady(200, "ready")
+			// Vault answers and the login holds, so the replica stays ready;
+			// the advisory "vault keys" check names what the login lost.
+			r := f.ready()
+			want := "not usable by this login (the policy lacks update on): " + mount + "/" + c + "/cxgate-"
+			if r.code != 200 || r.Status != "degraded" || r.Checks["vault"] != "ok" || !strings.Contains(r.Checks["vault keys"], want) {
+				t.Errorf("/readyz without %s: %d %q %v; want 200 degraded, vault ok, vault keys containing %q", c, r.code, r.Status, r.Checks, want)
+			}
 			put(runtimePolicy(t, mount))
 			expectAll(t, f, "")
+			f.wantReady(200, "ready")
 		})
 	}
 	f.t = t
