@@ -45,6 +45,13 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// tooLarge is the body of a request whose Content-Length is over the
+// limit: every read fails at once with the limit.
+type tooLarge struct{ err *http.MaxBytesError }
+
+func (b tooLarge) Read([]byte) (int, error) { return 0, b.err }
+func (b tooLarge) Close() error             { return nil }
+
 // withBasics gives every request an id (X-Request-Id response header and
 // log context), recovers panics as an internal problem, bounds the body,
 // and writes one access log line with no request content in it.
@@ -57,28 +64,29 @@ func withBasics(log *slog.Logger, maxBody int64, route func(*http.Request) strin
 		w.Header().Set("X-Request-Id", id)
 		sw := &statusWriter{ResponseWriter: w}
 		if r.ContentLength > maxBody {
-			p := NewProblem(CodePayloadTooLarge, fmt.Sprintf("the body may be at most %d bytes", maxBody))
-			p.RequestID = id
-			WriteProblem(sw, p)
+			// Announced too large: not one byte is read. The handler still
+			// runs, so the refusal is authenticated and audited like any
+			// other (reading the body answers 413).
+			r.Body = tooLarge{&http.MaxBytesError{Limit: maxBody}}
 		} else {
 			r.Body = http.MaxBytesReader(sw, r.Body, maxBody)
-			func() {
-				defer func() {
-					if v := recover(); v != nil {
-						if v == http.ErrAbortHandler {
-							panic(v)
-						}
-						log.ErrorContext(ctx, "panic in handler", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-						if sw.status == 0 {
-							p := NewProblem(CodeInternal, "")
-							p.RequestID = id
-							WriteProblem(sw, p)
-						}
-					}
-				}()
-				next.ServeHTTP(sw, r)
-			}()
 		}
+		func() {
+			defer func() {
+				if v := recover(); v != nil {
+					if v == http.ErrAbortHandler {
+						panic(v)
+					}
+					log.ErrorContext(ctx, "panic in handler", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+					if sw.status == 0 {
+						p := NewProblem(CodeInternal, "")
+						p.RequestID = id
+						WriteProblem(sw, p)
+					}
+				}
+			}()
+			next.ServeHTTP(sw, r)
+		}()
 		log.LogAttrs(ctx, slog.LevelInfo, "request",
 			slog.String("method", r.Method), slog.String("route", route(r)),
 			slog.Int("status", sw.status), slog.Int("bytes", sw.bytes),

@@ -354,7 +354,9 @@ func TestProblems(t *testing.T) {
 }
 
 // TestBodyTooLarge: a body over max_body is refused with 413 whether its
-// length is announced (Content-Length) or not (chunked).
+// length is announced (Content-Length) or not (chunked), and audited with
+// the expert either way; without a valid assertion it is a 401 like any
+// other request.
 func TestBodyTooLarge(t *testing.T) {
 	h := start(t, dev.Options{})
 	limit := h.env.App.Config.Limits.MaxBody
@@ -368,6 +370,12 @@ func TestBodyTooLarge(t *testing.T) {
 		if !strings.Contains(p.Detail, strconv.FormatInt(limit, 10)) {
 			t.Errorf("detail does not say the limit: %q", p.Detail)
 		}
+		if rec := auditRecord(t, h, p.RequestID); rec == nil || rec["status"] != float64(413) || rec["expert"] == "" || rec["expert"] == nil {
+			t.Errorf("audit record %v, want a 413 naming the expert", rec)
+		}
+	})
+	t.Run("content-length without an assertion", func(t *testing.T) {
+		wantProblem(t, h.do(t, req{method: "POST", path: pathOrder, body: big}), 401, gateway.CodeUnauthenticated)
 	})
 	t.Run("chunked", func(t *testing.T) {
 		hr, err := http.NewRequest("POST", h.srv.URL+pathOrder, io.MultiReader(strings.NewReader(big)))
