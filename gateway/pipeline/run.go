@@ -228,7 +228,7 @@ func (p *Pipeline) Run(ctx context.Context, req Request) (resp Response, err err
 	rec.Tokens = minted
 	if pr.withheld > 0 {
 		// Counts only: the values themselves never reach a log.
-		p.log().WarnContext(ctx, "field values withheld: protection could not run on them (scrub text over the filter's limit)",
+		p.log().WarnContext(ctx, "field values withheld: protection could not run on them (for example scrub text over the filter's limit)",
 			"request", rec.RequestID, "client", d.Client.ID, "resource", op.Resource, "withheld", pr.withheld)
 	}
 	for t, n := range pr.findings {
