@@ -222,6 +222,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	case cfg.KeysURL != "":
 		v.remote = newRemoteKeys(cfg, v.keys.Store)
 		if _, err := v.remote.update(context.Background(), true); err != nil {
+			v.remote.cancel()
 			return nil, err
 		}
 		go v.remote.run()
