@@ -123,16 +123,10 @@ func (c *Client) checkKey(ctx context.Context, name string, problems func(KeyInf
 	for i, op := range ops {
 		paths[i] = c.cfg.TransitMount + "/" + op + "/" + name
 	}
-	caps, err := c.capabilities(ctx, paths)
+	missing, err := c.notUpdatable(ctx, paths)
 	if err != nil {
 		line.Detail = info.Flags() + "; cannot check the login's capabilities: " + err.Error()
 		return line
-	}
-	var missing []string
-	for _, p := range paths {
-		if !slices.Contains(caps[p], "update") && !slices.Contains(caps[p], "root") {
-			missing = append(missing, p)
-		}
 	}
 	if len(missing) > 0 {
 		line.Detail = info.Flags() + "; the login may not update " + strings.Join(missing, ", ")
@@ -144,6 +138,22 @@ func (c *Client) checkKey(ctx context.Context, name string, problems func(KeyInf
 		line.Detail += fmt.Sprintf(" (note: rotated to v%d; hashes minted under older versions differ)", info.LatestVersion)
 	}
 	return line
+}
+
+// notUpdatable returns the paths the current token may not update (every
+// transit operation cxgate uses needs update), in order, with one call.
+func (c *Client) notUpdatable(ctx context.Context, paths []string) ([]string, error) {
+	caps, err := c.capabilities(ctx, paths)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, p := range paths {
+		if !slices.Contains(caps[p], "update") && !slices.Contains(caps[p], "root") {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 // capabilities asks Vault what the current token may do on paths.

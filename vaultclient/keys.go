@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -239,18 +238,13 @@ func (c *Client) KeysReady(ctx context.Context, clients []string) error {
 	}
 	var denied []string
 	if len(paths) > 0 {
-		caps, err := c.capabilities(ctx, paths)
+		var err error
+		denied, err = c.notUpdatable(ctx, paths)
 		switch {
 		case errors.Is(err, ErrDenied):
 			// The policy does not let the login ask; calls will tell.
 		case err != nil:
 			return err
-		default:
-			for _, p := range paths {
-				if !slices.Contains(caps[p], "update") && !slices.Contains(caps[p], "root") {
-					denied = append(denied, p)
-				}
-			}
 		}
 	}
 	var parts []string
