@@ -135,6 +135,21 @@ func (d *deployment) token(t *testing.T, tier int, mfa bool) string {
 	return tok
 }
 
+// tokenOf signs a tier-1 assertion for acme-retail with keys other than
+// the deployment's (an expert platform that rotated its keys).
+func tokenOf(t *testing.T, keys *authn.DevKeys) string {
+	t.Helper()
+	s, err := keys.Signer("https://experts.example.com", "cxgate", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := s.Sign(authn.Principal{Subject: "expert-2", Tier: 1, Clients: []string{"acme-retail"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
 func get(t *testing.T, url, token string) (int, string) {
 	t.Helper()
 	return do(t, "GET", url, token, "")
@@ -268,15 +283,7 @@ func TestReload(t *testing.T) {
 		if st, _ := get(t, inquiries, tier1); st != 401 {
 			t.Fatalf("a token of the removed key: %d, want 401", st)
 		}
-		s, err := next.Signer("https://experts.example.com", "cxgate", time.Hour)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tok, err := s.Sign(authn.Principal{Subject: "expert-2", Tier: 1, Clients: []string{"acme-retail"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st, body := get(t, inquiries, tok); st != 200 {
+		if st, body := get(t, inquiries, tokenOf(t, next)); st != 200 {
 			t.Fatalf("a token of the new key: %d %s", st, body)
 		}
 		write(t, d.keys, string(oldKeys))
@@ -359,15 +366,7 @@ func TestIdentityFromJWKSURL(t *testing.T) {
 	if err := a.Reload(); err != nil {
 		t.Fatal(err)
 	}
-	s, err := next.Signer("https://experts.example.com", "cxgate", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := s.Sign(authn.Principal{Subject: "expert-2", Tier: 1, Clients: []string{"acme-retail"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st, body := get(t, inquiries, tok); st != 200 {
+	if st, body := get(t, inquiries, tokenOf(t, next)); st != 200 {
 		t.Fatalf("a token of the newly published key: %d %s", st, body)
 	}
 	if st, _ := get(t, inquiries, d.token(t, 1, false)); st != 401 {

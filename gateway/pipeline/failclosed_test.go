@@ -154,14 +154,7 @@ func TestTokenizerMiscountBeforeConnector(t *testing.T) {
 	if twoTokens == testScope {
 		t.Fatal("the scope variant did not apply")
 	}
-	set, diags := scopes.Load([]scopes.File{{Name: "acme.yaml", Data: []byte(twoTokens)}}, scopes.Options{})
-	if set == nil {
-		t.Fatalf("scope variant does not load:\n%s", diags)
-	}
-	twoTokensPolicy, err := NewPolicy(set)
-	if err != nil {
-		t.Fatal(err)
-	}
+	twoTokensPolicy := policyOf(t, twoTokens)
 
 	for name, delta := range deltas {
 		t.Run("search/"+name, func(t *testing.T) {

@@ -188,9 +188,10 @@ type fixture struct {
 	aud  *audit.Memory
 }
 
-func newFixture(t *testing.T) *fixture {
+// policyOf compiles one scope file (named acme.yaml) into a Policy.
+func policyOf(t *testing.T, scope string) *Policy {
 	t.Helper()
-	set, diags := scopes.Load([]scopes.File{{Name: "acme.yaml", Data: []byte(testScope)}}, scopes.Options{})
+	set, diags := scopes.Load([]scopes.File{{Name: "acme.yaml", Data: []byte(scope)}}, scopes.Options{})
 	if set == nil {
 		t.Fatalf("scope does not load:\n%s", diags)
 	}
@@ -198,6 +199,12 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return pol
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	pol := policyOf(t, testScope)
 	local, err := vaultclient.NewLocalRandom()
 	if err != nil {
 		t.Fatal(err)
@@ -539,12 +546,8 @@ func TestAuditRecordIDsFollowTheScope(t *testing.T) {
 	}{{"keep", []string{"ord-1"}}, {"{hash: ACCOUNT}", nil}, {"redact", nil}} {
 		scope := strings.Replace(testScope, "          name: keep\n          email: {tokenize: EMAIL}\n          phone:",
 			"          name: keep\n          id: "+c.rule+"\n          email: {tokenize: EMAIL}\n          phone:", 1)
-		set, diags := scopes.Load([]scopes.File{{Name: "acme.yaml", Data: []byte(scope)}}, scopes.Options{})
-		if set == nil {
-			t.Fatalf("scope: %s", diags)
-		}
 		f := newFixture(t)
-		f.pol, _ = NewPolicy(set)
+		f.pol = policyOf(t, scope)
 		f.shop.orders[0]["id"] = "ord-1"
 		if _, perr := f.run(t, tier1, "order_status", "get_order", `{"order_number":"1001"}`, nil); perr != nil {
 			t.Fatal(perr)
