@@ -176,8 +176,8 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		if cfg.KeysRefresh != 0 && cfg.KeysRefresh < MinKeysRefresh {
 			return nil, fmt.Errorf("authn: keys refresh %s is below the minimum of %s", cfg.KeysRefresh, MinKeysRefresh)
 		}
-		if cfg.KeysMinRefetch < 0 || cfg.KeysRefresh < 0 {
-			return nil, errors.New("authn: keys refresh intervals must be positive")
+		if cfg.KeysMinRefetch < 0 {
+			return nil, errors.New("authn: the keys refetch interval must be positive")
 		}
 	}
 	v := &Verifier{
@@ -221,7 +221,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		ks, err = parseKeys("keys", cfg.KeysData)
 	case cfg.KeysURL != "":
 		v.remote = newRemoteKeys(cfg, v.keys.Store)
-		if _, err := v.remote.update(context.Background(), true); err != nil {
+		if err := v.remote.update(context.Background(), true); err != nil {
 			v.remote.cancel()
 			return nil, err
 		}
@@ -242,8 +242,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 // Without a keys file it does nothing.
 func (v *Verifier) Reload() error {
 	if v.remote != nil {
-		_, err := v.remote.update(context.Background(), true)
-		return err
+		return v.remote.update(context.Background(), true)
 	}
 	if v.keysFile == "" {
 		return nil
@@ -303,7 +302,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 		// The issuer may have rotated its keys since the last fetch. Fetch
 		// (or wait for the fetch under way), then look in the newest set,
 		// which another request may have fetched meanwhile.
-		_, _ = v.remote.update(ctx, false)
+		_ = v.remote.update(ctx, false)
 		if latest := v.keys.Load(); latest != ks {
 			ks = latest
 			candidates, err = ks.candidates(hdr.alg, hdr.kid, hdr.hasKid)

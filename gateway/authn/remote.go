@@ -87,7 +87,6 @@ type remoteKeys struct {
 	inflight chan struct{} // closed when the running fetch ends; nil when none runs
 	lastErr  error
 	lastTry  time.Time
-	fetches  int
 
 	base      context.Context // cancelled by close: ends a running fetch
 	cancel    context.CancelFunc
@@ -147,30 +146,28 @@ func fetchReason(err error) string {
 
 // update fetches now unless a fetch is already running, in which case it
 // waits for that one (or for ctx). When force is false it does nothing if
-// the last attempt is more recent than minRefetch. It reports whether it
-// stored a new key set.
-func (r *remoteKeys) update(ctx context.Context, force bool) (bool, error) {
+// the last attempt is more recent than minRefetch. The error is the
+// fetch's (its own or the one it waited for).
+func (r *remoteKeys) update(ctx context.Context, force bool) error {
 	r.mu.Lock()
 	if ch := r.inflight; ch != nil {
 		r.mu.Unlock()
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return false, ctx.Err()
+			return ctx.Err()
 		}
 		r.mu.Lock()
-		err := r.lastErr
-		r.mu.Unlock()
-		return err == nil, err
+		defer r.mu.Unlock()
+		return r.lastErr
 	}
 	if !force && !r.lastTry.IsZero() && time.Since(r.lastTry) < r.minRefetch {
 		r.mu.Unlock()
-		return false, nil
+		return nil
 	}
 	ch := make(chan struct{})
 	r.inflight = ch
 	r.lastTry = time.Now()
-	r.fetches++
 	r.mu.Unlock()
 
 	// The fetch is not tied to ctx: a caller that gives up must not waste
@@ -185,10 +182,10 @@ func (r *remoteKeys) update(ctx context.Context, force bool) (bool, error) {
 	close(ch)
 	if err != nil {
 		r.log.Warn("identity keys: fetch failed; the keys in use stay", "url", r.name, "error", err)
-		return false, err
+		return err
 	}
 	r.log.Debug("identity keys fetched", "url", r.name, "keys", strings.Join(ks.ids, ","))
-	return true, nil
+	return nil
 }
 
 func newRemoteKeys(cfg Config, store func(*keySet)) *remoteKeys {
@@ -237,7 +234,7 @@ func (r *remoteKeys) run() {
 		case <-r.stop:
 			return
 		case <-t.C:
-			_, _ = r.update(context.Background(), true)
+			_ = r.update(context.Background(), true)
 		}
 	}
 }
