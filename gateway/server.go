@@ -372,12 +372,15 @@ func (s *Server) runOperation(w http.ResponseWriter, r *http.Request, in reqInfo
 		settled = true
 		settle(status, body, header, stable)
 	}
+	// storeProblem keeps pr as the key's answer, replayed on retries.
+	storeProblem := func(pr *Problem) {
+		pr.RequestID = in.id
+		b, _ := json.Marshal(pr)
+		finish(pr.Status, b, map[string]string{"Content-Type": "application/problem+json"}, true)
+	}
 	defer func() {
 		if !settled {
-			pr := NewProblem(CodeInternal, "")
-			pr.RequestID = in.id
-			b, _ := json.Marshal(pr)
-			finish(pr.Status, b, map[string]string{"Content-Type": "application/problem+json"}, true)
+			storeProblem(NewProblem(CodeInternal, ""))
 		}
 	}()
 	status, out, err := run()
@@ -391,9 +394,7 @@ func (s *Server) runOperation(w http.ResponseWriter, r *http.Request, in reqInfo
 		// The write happened but the answer could not be made: replay this
 		// problem on retries rather than write twice.
 		pr := s.problem(err)
-		pr.RequestID = in.id
-		b, _ := json.Marshal(pr)
-		finish(pr.Status, b, map[string]string{"Content-Type": "application/problem+json"}, true)
+		storeProblem(pr)
 		return pr
 	}
 	finish(status, out, nil, true)
