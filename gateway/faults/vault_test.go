@@ -80,7 +80,17 @@ func vaultSystem(t *testing.T, srv *vaulttest.Server, timeout time.Duration) *fi
 	t.Helper()
 	vc := vaultClient(t, srv, srv.RootToken, "transit", timeout)
 	initKeys(t, vc)
-	return startSystem(t, dev.Options{Tokenizer: vc})
+	return startSystem(t, dev.Options{Tokenizer: vc, Configure: liftRateLimits})
+}
+
+// liftRateLimits raises the connections' client-side limits above the
+// vendors' defaults: the Vault scenarios send every call in bursts, and
+// they are about Vault, not about rate limits (TestCRMRateLimit covers
+// those). At the defaults a fast run can outpace the limiter and get 429s.
+func liftRateLimits(c *config.Config) {
+	for i := range c.Connections {
+		c.Connections[i].RateLimit = 100
+	}
 }
 
 // expectAll sends every call, in parallel (a Vault that does not answer
@@ -124,11 +134,7 @@ func TestVaultKilledMidLoad(t *testing.T) {
 	// The load is paced below the connections' client-side limits (raised
 	// here above the vendors' defaults): this scenario is about Vault, not
 	// about rate limits, which TestCRMRateLimit covers.
-	f := startSystem(t, dev.Options{Tokenizer: vc, Configure: func(c *config.Config) {
-		for i := range c.Connections {
-			c.Connections[i].RateLimit = 100
-		}
-	}})
+	f := startSystem(t, dev.Options{Tokenizer: vc, Configure: liftRateLimits})
 	expectAll(t, f, "")
 	pace := rate.NewLimiter(40, 4)
 
@@ -361,7 +367,7 @@ func TestVaultPermissionDenied(t *testing.T) {
 		t.Fatal(err)
 	}
 	vc := vaultClient(t, srv, sec.Auth.ClientToken, mount, 2*time.Second)
-	f := startSystem(t, dev.Options{Tokenizer: vc})
+	f := startSystem(t, dev.Options{Tokenizer: vc, Configure: liftRateLimits})
 	expectAll(t, f, "")
 	for _, c := range []string{"decrypt", "encrypt", "hmac"} {
 		t.Run("without "+c, func(t *testing.T) {
